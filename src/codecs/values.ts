@@ -1,0 +1,61 @@
+// One feature value, checked against the feature's type. JSON bodies must send real JSON types; text sources
+// (query strings, CSV) are parsed strictly, so '0x10', '' or ' 1 ' never pass as numbers.
+import { invalidInput } from '../errors.js';
+import type { Feature } from '../signature/signature.js';
+import { ELEMENT_TYPES } from '../tensor.js';
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const MISSING_TEXT = new Set(['', 'nan', 'NaN', 'null', 'NA']);
+
+const INT_RANGE: Record<string, [number, number]> = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295], uint64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+export type FeatureValue = number | string | boolean;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+/** Returns the value to store (NaN for an allowed missing value), or throws a 400 naming `field`. */
+export function featureValue(feature: Feature, value: unknown, field: string, textual: boolean): FeatureValue {
+  const kind = ELEMENT_TYPES[feature.type].kind;
+  if (kind === 'string') {
+    if (typeof value === 'string') return value;
+    throw invalidInput(field, `expected a string, got ${describe(value)}`);
+  }
+  if (kind === 'bool') {
+    if (typeof value === 'boolean') return value;
+    if (textual && typeof value === 'string') {
+      if (/^(true|1)$/i.test(value)) return true;
+      if (/^(false|0)$/i.test(value)) return false;
+    }
+    throw invalidInput(field, `expected true or false, got ${describe(value)}`);
+  }
+  let n: number;
+  if (typeof value === 'number') {
+    n = value;
+  } else if (value === null || (textual && typeof value === 'string' && MISSING_TEXT.has(value.trim()))) {
+    if (feature.allowMissing && kind === 'float') return NaN;
+    throw invalidInput(field, feature.allowMissing ? 'a missing value is allowed only for float features'
+      : 'a value is required (this model does not accept missing values)');
+  } else if (textual && typeof value === 'string' && DECIMAL.test(value.trim())) {
+    n = Number(value.trim());
+  } else {
+    throw invalidInput(field, `expected a number, got ${describe(value)}`);
+  }
+  if (!Number.isFinite(n)) throw invalidInput(field, `expected a finite number, got ${describe(value)}`);
+  if (kind !== 'float') {
+    const [lo, hi] = INT_RANGE[feature.type];
+    if (!Number.isInteger(n)) throw invalidInput(field, `expected an integer, got ${n}`);
+    if (n < lo || n > hi) throw invalidInput(field, `${n} is outside the ${feature.type} range [${lo}, ${hi}]`);
+  }
+  if (feature.min !== undefined && n < feature.min) throw invalidInput(field, `${n} is below the minimum ${feature.min}`);
+  if (feature.max !== undefined && n > feature.max) throw invalidInput(field, `${n} is above the maximum ${feature.max}`);
+  return n;
+}

@@ -1,0 +1,54 @@
+// Prometheus metrics, in a registry of the app's own so that several servers can live in one process (tests).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'modelport_http_requests_total',
+    help: 'HTTP requests by route, method and status code',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'modelport_http_request_duration_seconds',
+    help: 'HTTP request latency, from the first byte received to the response sent',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+
+  readonly inferences = new Counter({
+    name: 'modelport_inference_requests_total',
+    help: 'Inference requests by model, version and outcome',
+    labelNames: ['model', 'version', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inferenceRows = new Counter({
+    name: 'modelport_inference_rows_total',
+    help: 'Rows scored, by model and version',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inferenceDuration = new Histogram({
+    name: 'modelport_inference_duration_seconds',
+    help: 'Time spent in the model runtime per run',
+    labelNames: ['model', 'version'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2],
+    registers: [this.registry],
+  });
+
+  readonly modelState = new Gauge({
+    name: 'modelport_model_ready',
+    help: '1 when a model version is ready to serve, 0 otherwise',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'modelport_' });
+  }
+}

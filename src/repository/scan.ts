@@ -1,0 +1,62 @@
+// Finds the models in a repository folder: `NAME/<version>/artifact` folders (Triton / TF Serving style),
+// `NAME/artifact` folders (one version), and bare `NAME.onnx`-style files (version 1).
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { ARTIFACT_EXTENSIONS } from '../import/artifact.js';
+
+export interface VersionSource {
+  version: number;
+  /** The folder holding the artifacts, or null for a bare file. */
+  dir: string | null;
+  /** Candidate artifact files (absolute paths); the manifest's `artifacts` may pick among the folder's files. */
+  files: string[];
+}
+
+export interface ModelSource {
+  name: string;
+  manifestPath: string | null;
+  versions: VersionSource[];
+}
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+const isArtifact = (file: string) => ARTIFACT_EXTENSIONS.includes(extname(file).toLowerCase());
+
+async function artifactFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && isArtifact(e.name)).map((e) => join(dir, e.name)).sort();
+}
+
+export async function scanRepository(root: string): Promise<ModelSource[]> {
+  const info = await stat(root).catch(() => null);
+  if (!info?.isDirectory()) throw new Error(`model repository '${root}' is not a folder`);
+  const entries = (await readdir(root, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const models: ModelSource[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(root, entry.name);
+    if (entry.isFile() && isArtifact(entry.name)) {
+      const name = entry.name.slice(0, -extname(entry.name).length);
+      if (MODEL_NAME.test(name)) models.push({ name, manifestPath: null, versions: [{ version: 1, dir: null, files: [path] }] });
+      continue;
+    }
+    if (!entry.isDirectory() || !MODEL_NAME.test(entry.name)) continue;
+    const children = await readdir(path, { withFileTypes: true });
+    const versions: VersionSource[] = [];
+    for (const child of children) {
+      if (child.isDirectory() && /^\d+$/.test(child.name)) {
+        const dir = join(path, child.name);
+        versions.push({ version: Number(child.name), dir, files: await artifactFiles(dir) });
+      }
+    }
+    if (versions.length === 0) {
+      const files = await artifactFiles(path);
+      if (files.length === 0) continue;
+      versions.push({ version: 1, dir: path, files });
+    }
+    versions.sort((a, b) => a.version - b.version);
+    const hasManifest = children.some((c) => c.isFile() && c.name === 'model.yaml');
+    models.push({ name: entry.name, manifestPath: hasManifest ? join(path, 'model.yaml') : null, versions });
+  }
+  return models;
+}

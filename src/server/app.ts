@@ -1,0 +1,75 @@
+// The Fastify app: one plugin per protocol around a shared dataplane.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Dataplane } from '../dataplane/dataplane.js';
+import { ModelportError } from '../errors.js';
+import { Metrics } from '../observability/metrics.js';
+import type { ModelRepository } from '../repository/repository.js';
+import type { ServerContext } from './context.js';
+import { sendError } from './http-errors.js';
+import { opsRoutes } from './routes/ops.js';
+import { simpleRoutes } from './routes/simple.js';
+import { v2Routes } from './routes/v2.js';
+
+export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+
+export interface AppOptions {
+  bodyLimit?: number;
+  /** A pino logger; none by default (tests). */
+  logger?: FastifyBaseLogger;
+  metrics?: Metrics;
+}
+
+export interface ModelportApp {
+  app: FastifyInstance;
+  context: ServerContext;
+  /** Stops accepting, lets in-flight requests finish, then releases the models. */
+  close(): Promise<void>;
+}
+
+export async function createApp(repository: ModelRepository, options: AppOptions = {}): Promise<ModelportApp> {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const metrics = options.metrics ?? new Metrics();
+  let closing = false;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Per-request lines would dominate the log at thousands of requests a second; failures are logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    // Keep-alive sockets that sit idle are closed at shutdown; busy ones finish their request first.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const context: ServerContext = { repository, dataplane: new Dataplane(repository, metrics), metrics, bodyLimit, isClosing: () => closing };
+
+  // Fastify parses text/plain by default; no route here takes it.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, req, reply) => sendError(err, req, reply, bodyLimit, 'modelport'));
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new ModelportError('ROUTE_NOT_FOUND', [req.method, req.url.split('?')[0]]).toJSON());
+  });
+
+  await app.register(async (scope) => opsRoutes(scope, context));
+  await app.register(async (scope) => simpleRoutes(scope, context));
+  await app.register(async (scope) => v2Routes(scope, context), { prefix: '/v2' });
+
+  for (const model of repository.list()) {
+    for (const v of model.versions) metrics.modelState.set({ model: model.name, version: String(v.version) }, v.state === 'ready' ? 1 : 0);
+  }
+
+  return {
+    app,
+    context,
+    async close() {
+      closing = true;
+      await app.close();
+      await repository.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+// What every route plugin is given.
+import type { Dataplane } from '../dataplane/dataplane.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ModelRepository } from '../repository/repository.js';
+
+export interface ServerContext {
+  repository: ModelRepository;
+  dataplane: Dataplane;
+  metrics: Metrics;
+  bodyLimit: number;
+  /** True once shutdown has begun: readiness fails so load balancers stop sending traffic. */
+  isClosing: () => boolean;
+}
