@@ -4,6 +4,8 @@ import type { Runner } from '../runtime/runner.js';
 import type { SessionTuning } from '../runtime/onnx-runner.js';
 import type { ArtifactHints } from '../signature/signature.js';
 import { importOnnx } from './onnx/onnx-artifact.js';
+import { readPickle } from './pickle/joblib.js';
+import { importSklearn, resolveSklearn } from './sklearn/index.js';
 
 export interface ImportedModel {
   runner: Runner;
@@ -48,5 +50,13 @@ export async function importArtifacts(artifacts: readonly Artifact[], tuning: Se
   const formats = artifacts.map(detectFormat);
   if (formats.length === 1 && formats[0] === 'onnx') return importOnnx(artifacts[0].bytes, tuning);
   if (formats.includes('onnx')) throw new Error('an ONNX file cannot be composed with other artifacts');
-  throw new Error(`${artifacts.map((a, i) => `${a.name} (${formats[i]})`).join(', ')}: this format cannot be served yet`);
+  const objects = artifacts.map((artifact, i) => {
+    if (formats[i] !== 'pickle') throw new Error(`${artifact.name} (${formats[i]}): this format cannot be served yet`);
+    try {
+      return readPickle(artifact.bytes, resolveSklearn);
+    } catch (err) {
+      throw new Error(`${artifact.name}: ${(err as Error).message}`);
+    }
+  });
+  return importSklearn(objects, tuning);
 }

@@ -72,7 +72,7 @@ export class GraphBuilder {
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
   private readonly initializers: TensorProto[] = [];
-  private readonly opsets = new Map<string, number>([[ONNX_DOMAIN, 15]]);
+  private readonly opsets = new Map<string, number>([[ONNX_DOMAIN, 18]]);
   private counter = 0;
 
   constructor(private readonly name = 'modelport') {}
