@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { SERVER_VERSION } from '../version.js';
+import { convert, inspect } from './inspect.js';
 import { serve } from './serve.js';
 
 function integer(min: number, max: number) {
@@ -27,6 +28,18 @@ program.command('serve')
   .action(async (repository: string, opts: { port: number; host: string; logLevel: string; bodyLimit: number }) => {
     await serve(repository, opts);
   });
+
+program.command('inspect')
+  .description('show what a model artifact holds: estimator, inputs, outputs, classes')
+  .argument('<artifacts...>', 'pickle, joblib, XGBoost or ONNX files (several compose in order)')
+  .option('--json', 'print JSON')
+  .action(inspect);
+
+program.command('convert')
+  .description('convert model artifacts into one ONNX file')
+  .argument('<artifacts...>', 'pickle, joblib, XGBoost or ONNX files (several compose in order)')
+  .requiredOption('-o, --output <file>', 'the ONNX file to write')
+  .action((artifacts: string[], opts: { output: string }) => convert(artifacts, opts.output));
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`modelport: ${(err as Error).message}`);

@@ -5,7 +5,12 @@ import type { SessionTuning } from '../runtime/onnx-runner.js';
 import type { ArtifactHints } from '../signature/signature.js';
 import { importOnnx } from './onnx/onnx-artifact.js';
 import { readPickle } from './pickle/joblib.js';
+import type { ClassResolver } from './pickle/unpickler.js';
 import { importSklearn, resolveSklearn } from './sklearn/index.js';
+import { boosterFromFile, resolveXgboost } from './xgboost/wrappers.js';
+
+/** Every class a model pickle may name beyond Python's and numpy's own. */
+const resolveEstimators: ClassResolver = (module, name) => resolveXgboost(module, name) ?? resolveSklearn(module, name);
 
 export interface ImportedModel {
   runner: Runner;
@@ -51,9 +56,8 @@ export async function importArtifacts(artifacts: readonly Artifact[], tuning: Se
   if (formats.length === 1 && formats[0] === 'onnx') return importOnnx(artifacts[0].bytes, tuning);
   if (formats.includes('onnx')) throw new Error('an ONNX file cannot be composed with other artifacts');
   const objects = artifacts.map((artifact, i) => {
-    if (formats[i] !== 'pickle') throw new Error(`${artifact.name} (${formats[i]}): this format cannot be served yet`);
     try {
-      return readPickle(artifact.bytes, resolveSklearn);
+      return formats[i] === 'pickle' ? readPickle(artifact.bytes, resolveEstimators) : boosterFromFile(artifact.bytes);
     } catch (err) {
       throw new Error(`${artifact.name}: ${(err as Error).message}`);
     }

@@ -36,6 +36,8 @@ export function tensorProto(name: string, c: ConstantValue): TensorProto {
   const dataType = ELEMENT_TYPES[c.type].onnx;
   const dims = [...c.dims];
   const values = Array.from(c.values as ArrayLike<number | bigint | string | boolean>);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (values.length !== count) throw new Error(`constant '${name}' has ${values.length} values for shape [${dims.join(', ')}]`);
   if (c.type === 'string') {
     return { name, dims, dataType, stringData: values.map((v) => Buffer.from(String(v), 'utf8')) };
   }

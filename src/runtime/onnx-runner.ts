@@ -30,6 +30,8 @@ export class OnnxRunner implements Runner {
       interOpNumThreads: tuning.interOpThreads,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Failures come back as exceptions with the same message; keep onnxruntime's own log for fatal errors.
+      logSeverityLevel: 4,
     });
     try {
       return new OnnxRunner(session, session.inputMetadata.map(specOf), session.outputMetadata.map(specOf));

@@ -16,9 +16,22 @@ export async function importOnnx(bytes: Uint8Array, tuning: SessionTuning): Prom
   const onnx = rewrites.length ? encodeModel(model) : bytes;
   const runner = await OnnxRunner.create(onnx, tuning);
   const zipmap = rewrites[0];
+  // Graphs Modelport wrote carry their class labels in metadata.
+  const meta = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const classes = meta.has('classes') ? parseClasses(meta.get('classes') as string) : undefined;
   return {
     runner,
     onnx,
-    hints: zipmap ? { classes: zipmap.labels, probabilityOutput: zipmap.output, task: 'classification' } : {},
+    hints: zipmap ? { classes: zipmap.labels, probabilityOutput: zipmap.output, task: 'classification' }
+      : classes ? { classes, estimator: meta.get('estimator') } : {},
   };
+}
+
+function parseClasses(text: string): (string | number)[] | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) && v.every((c) => typeof c === 'string' || typeof c === 'number') ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@
 // objects and scipy's sparse matrices. Estimator classes are added by the importers that understand them.
 import { numpyHandlers } from './numpy.js';
 import { PickleError, PyClass, type ClassHandler, type ClassResolver } from './unpickler.js';
-import { PyObject, PySet } from './values.js';
+import { PyBytes, PyObject, PySet } from './values.js';
 
 /** A class whose instances are kept as data (constructor arguments and state), and nothing else. */
 export const PLAIN_OBJECT: ClassHandler = {};
@@ -17,6 +17,15 @@ const BASE: Record<string, ClassHandler> = {
   'builtins.set': { construct: ([items]) => new PySet(Array.isArray(items) ? [...items] : [], false) },
   'builtins.frozenset': { construct: ([items]) => new PySet(Array.isArray(items) ? [...items] : [], true) },
   'builtins.object': TYPE_ONLY,
+  // bytearray(b'...'), or bytearray('latin-1 text', 'latin-1') as protocols 0–2 write it.
+  'builtins.bytearray': {
+    construct: ([data, encoding]) => {
+      if (data === undefined) return new PyBytes(new Uint8Array(0));
+      if (data instanceof PyBytes) return data;
+      if (typeof data === 'string' && (encoding === 'latin-1' || encoding === 'latin1')) return new PyBytes(Buffer.from(data, 'latin1'));
+      throw new PickleError('unsupported bytearray arguments');
+    },
+  },
   'collections.OrderedDict': { construct: () => new Map() },
   'copyreg._reconstructor': {
     construct: ([cls]) => {

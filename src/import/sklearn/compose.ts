@@ -5,7 +5,7 @@ import type { ElementType } from '../../tensor.js';
 import type { ArtifactHints } from '../../signature/signature.js';
 import { PyObject } from '../pickle/values.js';
 import { ConversionError, featureNames, shortName } from './attrs.js';
-import { converterFor, type Features, type StepResult } from './converter.js';
+import { converterFor, type Features, type MarginTransform, type StepResult } from './converter.js';
 import { textStepFor, type TextStage } from './text.js';
 
 export interface ComposedGraph {
@@ -13,6 +13,8 @@ export interface ComposedGraph {
   hints: ArtifactHints;
   /** Runs before the graph: text (or counts) → the graph's float64 input. */
   textStage: TextStage | null;
+  /** Runs after the graph on its margin output. */
+  marginTransform: MarginTransform | null;
   inputWidth: number;
   estimator: string;
 }
@@ -45,6 +47,10 @@ function labelTensor(classes: (string | number)[]): { type: ElementType; values:
 
 function finish(g: GraphBuilder, result: StepResult): ArtifactHints {
   switch (result.kind) {
+    case 'margin':
+      g.op('Identity', [result.margin], {}, '', 'margin');
+      g.output('margin', 'float32', ['N', result.targets]);
+      return result.transform.hints;
     case 'classifier': {
       const labels = labelTensor(result.classes);
       const table = g.constant('classes', { type: labels.type, dims: [labels.values.length], values: labels.values });
@@ -61,7 +67,7 @@ function finish(g: GraphBuilder, result: StepResult): ArtifactHints {
       return { task: 'regression', valueOutput: 'variable' };
     case 'features':
       g.op('Identity', [result.features.name], {}, '', 'transformed');
-      g.output('transformed', 'float64', ['N', result.features.width]);
+      g.output('transformed', result.features.type, ['N', result.features.width]);
       return { task: 'other' };
   }
 }
@@ -79,16 +85,22 @@ export function composeSteps(objects: readonly unknown[]): ComposedGraph {
   }
   const rest = steps.slice(i);
   const g = new GraphBuilder('modelport');
-  const width = textStage ? textStage.width : rest.length ? converterFor(rest[0]).inputWidth(rest[0]) : 0;
-  g.input(GRAPH_INPUT, 'float64', ['N', width]);
-  let result: StepResult = { kind: 'features', features: { name: GRAPH_INPUT, width } };
+  const head = !textStage && rest.length ? converterFor(rest[0]) : null;
+  const width = textStage ? textStage.width : head ? head.inputWidth(rest[0]) : 0;
+  // A model that starts from float input (XGBoost) takes float32; scikit-learn computes in float64.
+  const type = head?.acceptsFloat32 ? 'float32' : 'float64';
+  g.input(GRAPH_INPUT, type, ['N', width]);
+  let result: StepResult = { kind: 'features', features: { name: GRAPH_INPUT, width, type } };
   for (const [k, step] of rest.entries()) {
     if (result.kind !== 'features') {
       throw new ConversionError(`${shortName(rest[k - 1])} predicts, so it must be the last step (found ${shortName(step)} after it)`);
     }
     const converter = converterFor(step);
     const expected = converter.inputWidth(step);
-    const features: Features = result.features;
+    let features: Features = result.features;
+    if (features.type === 'float32' && !converter.acceptsFloat32) {
+      features = { ...features, name: g.op('Cast', [features.name], { to: { int: 11 } }), type: 'float64' };
+    }
     if (expected !== features.width) {
       throw new ConversionError(`${shortName(step)} expects ${expected} features but the previous step gives ${features.width}`);
     }
@@ -96,12 +108,14 @@ export function composeSteps(objects: readonly unknown[]): ComposedGraph {
   }
   if (result.kind === 'features' && rest.length === 0 && !textStage) throw new ConversionError('no estimator to serve');
   const hints = finish(g, result);
-  const names = steps.length ? featureNames(steps[0]) : undefined;
+  const names = head ? featureNames(rest[0]) ?? head.featureNames?.(rest[0]) : undefined;
+  const estimator = steps.map(shortName).join(' → ');
   return {
-    onnx: g.build({ estimator: steps.map(shortName).join(' → ') }),
-    hints: { ...hints, ...(names && !textStage ? { featureNames: names } : {}), estimator: steps.map(shortName).join(' → ') },
+    onnx: g.build({ estimator, ...(hints.classes ? { classes: JSON.stringify(hints.classes) } : {}) }),
+    hints: { ...hints, ...(names ? { featureNames: names } : {}), ...(head?.handlesMissing ? { allowMissing: true } : {}), estimator },
     textStage,
+    marginTransform: result.kind === 'margin' ? result.transform : null,
     inputWidth: width,
-    estimator: steps.map(shortName).join(' → '),
+    estimator,
   };
 }

@@ -64,7 +64,7 @@ function boosting(estimator: PyObject, input: Features, g: GraphBuilder, classif
     }
   }
   if (nStages === 0) throw new ConversionError(`${shortName(estimator)}: it has no stages`);
-  const raw = treeEnsemble(g, roundToFloat32(g, input.name), entries, { nTargets: k, mode: 'LEQ', type: 'float64' });
+  const raw = treeEnsemble(g, roundToFloat32(g, input.name), entries, { nTargets: k, nFeatures: input.width, mode: 'LEQ', type: 'float64' });
   if (!classifier) return { kind: 'regressor', value: raw, targets: k };
   const classes = classesOf(estimator);
   const loss = lossName(estimator);

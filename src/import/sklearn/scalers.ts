@@ -12,7 +12,7 @@ function standard(estimator: PyObject, input: Features, g: GraphBuilder): StepRe
   if (mean) x = g.op('Sub', [x, f64(g, 'mean', mean.numbers(), [input.width])]);
   if (scale) x = g.op('Div', [x, f64(g, 'scale', scale.numbers(), [input.width])]);
   if (x === input.name) x = g.op('Identity', [x]);
-  return { kind: 'features', features: { name: x, width: input.width } };
+  return { kind: 'features', features: { name: x, width: input.width, type: 'float64' } };
 }
 
 function minMax(estimator: PyObject, input: Features, g: GraphBuilder): StepResult {
@@ -23,7 +23,7 @@ function minMax(estimator: PyObject, input: Features, g: GraphBuilder): StepResu
     x = g.op('Max', [x, f64(g, 'low', [Number(range[0])], [])]);
     x = g.op('Min', [x, f64(g, 'high', [Number(range[1])], [])]);
   }
-  return { kind: 'features', features: { name: x, width: input.width } };
+  return { kind: 'features', features: { name: x, width: input.width, type: 'float64' } };
 }
 
 register({ classes: ['StandardScaler'], inputWidth, convert: standard });

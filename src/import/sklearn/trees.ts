@@ -72,7 +72,7 @@ function classifier(estimator: PyObject, input: Features, g: GraphBuilder): Step
     for (let c = 0; c < nClasses; c++) entries.push({ tree: t.layout, target: c, leafWeight: (node) => leaf(node, c) });
   }
   const x = roundToFloat32(g, input.name);
-  const sums = treeEnsemble(g, x, entries, { nTargets: nClasses, mode: 'LEQ', type: 'float64' });
+  const sums = treeEnsemble(g, x, entries, { nTargets: nClasses, nFeatures: input.width, mode: 'LEQ', type: 'float64' });
   if (trees.length === 1) return { kind: 'classifier', probabilities: sums, decision: sums, classes };
   const n = g.constant('n_trees', { type: 'float64', dims: [], values: [trees.length] });
   const proba = g.op('Div', [sums, n]);
@@ -88,7 +88,7 @@ function regressor(estimator: PyObject, input: Features, g: GraphBuilder): StepR
     for (let k = 0; k < nOutputs; k++) entries.push({ tree: t.layout, target: k, leafWeight: (node) => t.values[node * nOutputs + k] });
   }
   const x = roundToFloat32(g, input.name);
-  const sums = treeEnsemble(g, x, entries, { nTargets: nOutputs, mode: 'LEQ', type: 'float64' });
+  const sums = treeEnsemble(g, x, entries, { nTargets: nOutputs, nFeatures: input.width, mode: 'LEQ', type: 'float64' });
   if (trees.length === 1) return { kind: 'regressor', value: sums, targets: nOutputs };
   const n = g.constant('n_trees', { type: 'float64', dims: [], values: [trees.length] });
   return { kind: 'regressor', value: g.op('Div', [sums, n]), targets: nOutputs };

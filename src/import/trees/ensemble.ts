@@ -23,6 +23,8 @@ export interface TargetTree {
 
 export interface EnsembleOptions {
   nTargets: number;
+  /** Input columns: every split must test one of them. */
+  nFeatures: number;
   /** 'LEQ': x <= threshold goes left (scikit-learn); 'LT': x < threshold goes left (XGBoost). */
   mode: 'LEQ' | 'LT';
   type: 'float32' | 'float64';
@@ -43,6 +45,7 @@ export function treeEnsemble(g: GraphBuilder, input: string, trees: readonly Tar
   const roots: number[] = [];
 
   for (const { tree, target, leafWeight } of trees) {
+    if (!Number.isInteger(target) || target < 0 || target >= options.nTargets) throw new Error(`tree target ${target} is out of range`);
     const leafIndex = (node: number) => {
       leafTargets.push(target);
       leafWeights.push(leafWeight(node));
@@ -77,6 +80,10 @@ export function treeEnsemble(g: GraphBuilder, input: string, trees: readonly Tar
     const base = splits.length;
     roots.push(base);
     for (const node of order) {
+      const f = tree.feature[node];
+      if (!Number.isInteger(f) || f < 0 || f >= options.nFeatures) {
+        throw new Error(`tree node ${node} tests feature ${f}, outside the ${options.nFeatures} input columns`);
+      }
       splits.push(tree.threshold[node]);
       featureIds.push(tree.feature[node]);
       missingTrue.push(tree.missingLeft ? tree.missingLeft[node] : 0);

@@ -1,0 +1,94 @@
+// XGBoost's scikit-learn wrappers and raw Boosters inside pickles, also as the last step of a Pipeline.
+import { NdArray } from '../pickle/numpy.js';
+import { PLAIN_OBJECT } from '../pickle/allowlist.js';
+import type { ClassHandler } from '../pickle/unpickler.js';
+import { PyBytes, PyObject } from '../pickle/values.js';
+import { ConversionError, shortName } from '../sklearn/attrs.js';
+import { register } from '../sklearn/converter.js';
+import { parseBooster } from './booster.js';
+import { xgboostStep, type XgbStepOptions } from './convert.js';
+import type { XgbModel } from './model.js';
+
+export const XGB_WRAPPERS = ['XGBClassifier', 'XGBRegressor', 'XGBRFClassifier', 'XGBRFRegressor', 'XGBRanker'];
+
+/** xgboost.core.Booster pickles its model as {'handle': bytearray(model buffer)}. */
+function boosterOf(obj: PyObject): XgbModel {
+  const handle = obj.get('handle');
+  if (!(handle instanceof PyBytes)) throw new ConversionError(`${shortName(obj)}: the booster holds no model buffer`);
+  return parseBooster(handle.bytes);
+}
+
+const parsed = new WeakMap<PyObject, XgbModel>();
+
+/** The model of a Booster, or of a wrapper's _Booster, parsed once. */
+function modelOf(obj: PyObject): XgbModel {
+  let model = parsed.get(obj);
+  if (!model) {
+    const booster = shortName(obj) === 'Booster' ? obj : obj.get('_Booster');
+    if (!(booster instanceof PyObject)) throw new ConversionError(`${shortName(obj)}: _Booster is missing (is it fitted?)`);
+    model = boosterOf(booster);
+    parsed.set(obj, model);
+  }
+  return model;
+}
+
+function classesOf(wrapper: PyObject): (string | number)[] | undefined {
+  const direct = wrapper.get('classes_');
+  const encoder = wrapper.get('_le');
+  const source = direct instanceof NdArray ? direct : encoder instanceof PyObject ? encoder.get('classes_') : undefined;
+  if (!(source instanceof NdArray)) return undefined;
+  return source.items().map((c) => (typeof c === 'number' || typeof c === 'string' ? c : String(c)));
+}
+
+/**
+ * The rounds the wrapper's predict() uses: best_iteration + 1 after early stopping (kept on the pickled
+ * Booster, or on the wrapper in older versions), or best_ntree_limit in pickles from before XGBoost 1.0.
+ */
+function roundsOf(wrapper: PyObject, model: XgbModel): number | undefined {
+  const booster = wrapper.get('_Booster');
+  const holders = booster instanceof PyObject ? [booster, wrapper] : [wrapper];
+  for (const holder of holders) {
+    const best = holder.get('best_iteration');
+    if (typeof best === 'number') return best + 1;
+  }
+  for (const holder of holders) {
+    const limit = holder.get('best_ntree_limit');
+    if (typeof limit === 'number' && limit > 0) return Math.ceil(limit / model.numParallelTree);
+  }
+  return undefined;
+}
+
+function wrapperOptions(wrapper: PyObject, model: XgbModel): XgbStepOptions {
+  // A raw Booster predicts with every tree, as Booster.predict does.
+  if (shortName(wrapper) === 'Booster') return {};
+  const classes = shortName(wrapper).includes('Classifier') ? classesOf(wrapper) : undefined;
+  const rounds = roundsOf(wrapper, model);
+  return { ...(classes ? { classes } : {}), ...(rounds !== undefined ? { rounds } : {}) };
+}
+
+register({
+  classes: [...XGB_WRAPPERS, 'Booster'],
+  acceptsFloat32: true,
+  handlesMissing: true,
+  inputWidth: (obj) => modelOf(obj).numFeature,
+  featureNames: (obj) => modelOf(obj).featureNames,
+  convert(obj, input, g) {
+    const model = modelOf(obj);
+    return xgboostStep(model, wrapperOptions(obj, model), input, g);
+  },
+});
+
+/** A native model file as the Booster object a pickle would hold. */
+export function boosterFromFile(bytes: Uint8Array): PyObject {
+  const booster = new PyObject('xgboost.core.Booster');
+  booster.state = new Map([['handle', new PyBytes(bytes)]]);
+  return booster;
+}
+
+/** Classes of the xgboost package a pickle may name. */
+export function resolveXgboost(module: string, name: string): ClassHandler | undefined {
+  if (module === 'xgboost.core' && name === 'Booster') return PLAIN_OBJECT;
+  if (module === 'xgboost.sklearn' && XGB_WRAPPERS.includes(name)) return PLAIN_OBJECT;
+  if (module === 'xgboost.compat' && name === 'XGBoostLabelEncoder') return PLAIN_OBJECT;
+  return undefined;
+}
