@@ -200,8 +200,12 @@ function dtypeState(dtype: DType, state: unknown): DType {
   return dtype;
 }
 
-export function scalarFromBytes(dtype: DType, raw: Uint8Array): number | boolean {
+export function scalarFromBytes(dtype: DType, raw: Uint8Array): number | boolean | string {
   if (raw.length !== dtype.itemsize) throw new PickleError(`numpy scalar of ${dtype.name} has ${raw.length} bytes`);
+  if (dtype.kind === 'U' || dtype.kind === 'S') {
+    // A numpy string scalar (np.str_, np.bytes_): decode it as a one-item array would be.
+    return fillArray(new NdArray(), dtype, [], false, new PyBytes(raw)).strings()[0];
+  }
   const bytes = dtype.bigEndian ? swapBytes(raw, raw.length) : new Uint8Array(raw);
   const value = scalarReader(dtype.kind, dtype.itemsize)(new DataView(bytes.buffer), 0);
   if (dtype.kind === 'b') return value !== 0;

@@ -1,0 +1,24 @@
+"""Shared by the example training scripts: where artifacts go and how expected answers are recorded."""
+import json
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent.parent
+MODELS = EXAMPLES / "models"
+DATA = EXAMPLES / "data"
+EXPECTED = EXAMPLES / "expected"
+
+
+def version_dir(name):
+    d = MODELS / name / "1"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def write_manifest(name, text):
+    (MODELS / name / "model.yaml").write_text(text.lstrip())
+
+
+def write_expected(name, requests):
+    """requests: what each seed-style request sends and what scikit-learn/XGBoost answered."""
+    EXPECTED.mkdir(exist_ok=True)
+    (EXPECTED / f"{name}.json").write_text(json.dumps(requests, indent=1) + "\n")
