@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The modelport command line.
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_BATCHING } from '../runtime/batcher.js';
 import { DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { SERVER_VERSION } from '../version.js';
 import { convert, inspect } from './inspect.js';
@@ -14,6 +16,25 @@ function integer(min: number, max: number) {
   };
 }
 
+function milliseconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n > 10_000) throw new InvalidArgumentError('expected milliseconds from 0 to 10000');
+  return n;
+}
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  logLevel: string;
+  bodyLimit: number;
+  workers: number;
+  maxBatchSize: number;
+  maxDelayMs: number;
+  maxQueue: number;
+  intraOpThreads: number;
+  interOpThreads: number;
+}
+
 const program = new Command('modelport')
   .description('Serve scikit-learn, XGBoost and ONNX models as a REST API')
   .version(SERVER_VERSION);
@@ -23,10 +44,24 @@ program.command('serve')
   .argument('[repository]', 'model repository folder', 'models')
   .option('-p, --port <port>', 'port to listen on', integer(0, 65535), 8080)
   .option('-H, --host <host>', 'address to listen on (0.0.0.0 in a container)', '127.0.0.1')
+  .option('-w, --workers <n>', 'worker processes, each serving every model', integer(1, 256), availableParallelism())
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .option('--body-limit <bytes>', 'largest request body accepted', integer(1, 2 ** 31), DEFAULT_BODY_LIMIT)
-  .action(async (repository: string, opts: { port: number; host: string; logLevel: string; bodyLimit: number }) => {
-    await serve(repository, opts);
+  .option('--max-batch-size <rows>', 'most rows per model run (dynamic batching)', integer(1, 1_000_000), DEFAULT_BATCHING.maxBatchSize)
+  .option('--max-delay-ms <ms>', 'how long a request waits to be batched; 0 batches what arrives together', milliseconds, DEFAULT_BATCHING.maxDelayMs)
+  .option('--max-queue <requests>', 'requests waiting per model before 503', integer(1, 1_000_000), DEFAULT_BATCHING.maxQueue)
+  .option('--intra-op-threads <n>', 'onnxruntime threads within an operator, per worker', integer(1, 256), 1)
+  .option('--inter-op-threads <n>', 'onnxruntime threads across operators, per worker', integer(1, 256), 1)
+  .action(async (repository: string, o: ServeFlags) => {
+    await serve(repository, {
+      port: o.port,
+      host: o.host,
+      logLevel: o.logLevel,
+      bodyLimit: o.bodyLimit,
+      workers: o.workers,
+      batching: { maxBatchSize: o.maxBatchSize, maxDelayMs: o.maxDelayMs, maxQueue: o.maxQueue },
+      tuning: { intraOpThreads: o.intraOpThreads, interOpThreads: o.interOpThreads },
+    });
   });
 
 program.command('inspect')

@@ -1,9 +1,9 @@
 // The dataplane: infer(model, version, named tensors) → named tensors. Every protocol is a codec around it;
 // it owns model lookup, readiness, input checks against the model's tensor specs, and metrics.
-import { performance } from 'node:perf_hooks';
 import { ModelportError, invalidInput } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ModelRepository, ReadyVersion } from '../repository/repository.js';
+import { Batcher, DEFAULT_BATCHING, type BatchingOptions } from '../runtime/batcher.js';
 import type { Feeds, TensorSpec } from '../runtime/runner.js';
 import { product } from '../tensor.js';
 
@@ -30,7 +30,36 @@ function checkTensor(spec: TensorSpec, feeds: Feeds): number {
 }
 
 export class Dataplane {
-  constructor(readonly repository: ModelRepository, private readonly metrics: Metrics) {}
+  private readonly batchers = new WeakMap<ReadyVersion, Batcher>();
+
+  /** `batching` holds the server's defaults; a model's model.yaml may override each. */
+  constructor(
+    readonly repository: ModelRepository,
+    private readonly metrics: Metrics,
+    private readonly batching: BatchingOptions = DEFAULT_BATCHING,
+  ) {}
+
+  private batcherFor(model: ReadyVersion): Batcher {
+    let batcher = this.batchers.get(model);
+    if (!batcher) {
+      const own = this.repository.get(model.name).manifest.batching ?? {};
+      const options: BatchingOptions = {
+        maxBatchSize: own.max_batch_size ?? this.batching.maxBatchSize,
+        maxDelayMs: own.max_delay_ms ?? this.batching.maxDelayMs,
+        maxQueue: own.max_queue ?? this.batching.maxQueue,
+      };
+      const labels = { model: model.name, version: String(model.version) };
+      batcher = new Batcher(model.runner, options, model.name, {
+        onRun: (rows, requests, seconds) => {
+          this.metrics.inferenceDuration.observe(labels, seconds);
+          this.metrics.batchRows.observe(labels, rows);
+          this.metrics.batchRequests.observe(labels, requests);
+        },
+      });
+      this.batchers.set(model, batcher);
+    }
+    return batcher;
+  }
 
   /** Resolves a model version that can serve, or throws 404/503. */
   resolve(name: string, version?: string | number): ReadyVersion {
@@ -54,15 +83,14 @@ export class Dataplane {
         }
       }
     }
-    const started = performance.now();
     let result: Feeds;
     try {
-      result = await model.runner.run(feeds, outputs);
+      result = await this.batcherFor(model).infer(feeds, sizes[0] ?? 1, outputs ?? model.runner.outputs.map((o) => o.name));
     } catch (err) {
-      this.metrics.inferences.inc({ ...labels, outcome: 'error' });
+      this.metrics.inferences.inc({ ...labels, outcome: err instanceof ModelportError ? 'rejected' : 'error' });
+      if (err instanceof ModelportError) throw err;
       throw new ModelportError('INFERENCE_FAILED', [model.name, (err as Error).message]);
     }
-    this.metrics.inferenceDuration.observe(labels, (performance.now() - started) / 1000);
     this.metrics.inferences.inc({ ...labels, outcome: 'ok' });
     this.metrics.inferenceRows.inc(labels, sizes[0] ?? 0);
     return { model, outputs: result };

@@ -41,10 +41,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly batchRows = new Histogram({
+    name: 'modelport_batch_rows',
+    help: 'Rows per runtime run (dynamic batching merges requests)',
+    labelNames: ['model', 'version'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+    registers: [this.registry],
+  });
+
+  readonly batchRequests = new Histogram({
+    name: 'modelport_batch_requests',
+    help: 'Requests merged into one runtime run',
+    labelNames: ['model', 'version'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+
   readonly modelState = new Gauge({
     name: 'modelport_model_ready',
     help: '1 when a model version is ready to serve, 0 otherwise',
     labelNames: ['model', 'version'] as const,
+    // Across cluster workers: ready only where every worker has it ready.
+    aggregator: 'min',
     registers: [this.registry],
   });
 

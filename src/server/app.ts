@@ -1,6 +1,7 @@
 // The Fastify app: one plugin per protocol around a shared dataplane.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Dataplane } from '../dataplane/dataplane.js';
+import type { BatchingOptions } from '../runtime/batcher.js';
 import { ModelportError } from '../errors.js';
 import { Metrics } from '../observability/metrics.js';
 import type { ModelRepository } from '../repository/repository.js';
@@ -17,6 +18,10 @@ export interface AppOptions {
   /** A pino logger; none by default (tests). */
   logger?: FastifyBaseLogger;
   metrics?: Metrics;
+  /** Server-wide batching defaults (model.yaml may override them per model). */
+  batching?: BatchingOptions;
+  /** The Prometheus text to serve; by default this process's own registry (a cluster worker asks the primary). */
+  metricsText?: () => Promise<string>;
 }
 
 export interface ModelportApp {
@@ -39,7 +44,14 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
-  const context: ServerContext = { repository, dataplane: new Dataplane(repository, metrics), metrics, bodyLimit, isClosing: () => closing };
+  const context: ServerContext = {
+    repository,
+    dataplane: new Dataplane(repository, metrics, options.batching),
+    metrics,
+    metricsText: options.metricsText ?? (() => metrics.registry.metrics()),
+    bodyLimit,
+    isClosing: () => closing,
+  };
 
   // Fastify parses text/plain by default; no route here takes it.
   app.removeContentTypeParser('text/plain');

@@ -7,6 +7,8 @@ export interface ServerContext {
   repository: ModelRepository;
   dataplane: Dataplane;
   metrics: Metrics;
+  /** Prometheus exposition text for /metrics. */
+  metricsText: () => Promise<string>;
   bodyLimit: number;
   /** True once shutdown has begun: readiness fails so load balancers stop sending traffic. */
   isClosing: () => boolean;

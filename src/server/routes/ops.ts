@@ -20,7 +20,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.get('/metrics', async (_req, reply) => {
     reply.type(ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    return ctx.metricsText();
   });
 
   app.get('/', async () => ({
