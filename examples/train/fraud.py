@@ -54,9 +54,6 @@ inputs:
   - {name: card_present, type: int64, min: 0, max: 1, description: 1 if the card was physically present}
   - {name: foreign, type: int64, min: 0, max: 1, description: 1 if the merchant is abroad}
   - {name: merchant_risk, type: double, min: 0, max: 1, description: historical fraud rate of the merchant category}
-batching:
-  max_batch_size: 256
-  max_delay_ms: 1
 """)
 
 batch = pd.concat([X[y == 1].head(3), X[y == 0].head(5)]).astype(float)
