@@ -22,12 +22,15 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
-/** Returns the value to store (NaN for an allowed missing value), or throws a 400 naming `field`. */
-export function featureValue(feature: Feature, value: unknown, field: string, textual: boolean): FeatureValue {
+/** Why a value was refused; the caller names the field (built only when a value is refused). */
+export class ValueError extends Error {}
+
+/** Returns the value to store (NaN for an allowed missing value), or throws a ValueError. */
+export function checkValue(feature: Feature, value: unknown, textual: boolean): FeatureValue {
   const kind = ELEMENT_TYPES[feature.type].kind;
   if (kind === 'string') {
     if (typeof value === 'string') return value;
-    throw invalidInput(field, `expected a string, got ${describe(value)}`);
+    throw new ValueError(`expected a string, got ${describe(value)}`);
   }
   if (kind === 'bool') {
     if (typeof value === 'boolean') return value;
@@ -35,27 +38,37 @@ export function featureValue(feature: Feature, value: unknown, field: string, te
       if (/^(true|1)$/i.test(value)) return true;
       if (/^(false|0)$/i.test(value)) return false;
     }
-    throw invalidInput(field, `expected true or false, got ${describe(value)}`);
+    throw new ValueError(`expected true or false, got ${describe(value)}`);
   }
   let n: number;
   if (typeof value === 'number') {
     n = value;
   } else if (value === null || (textual && typeof value === 'string' && MISSING_TEXT.has(value.trim()))) {
     if (feature.allowMissing && kind === 'float') return NaN;
-    throw invalidInput(field, feature.allowMissing ? 'a missing value is allowed only for float features'
+    throw new ValueError(feature.allowMissing ? 'a missing value is allowed only for float features'
       : 'a value is required (this model does not accept missing values)');
   } else if (textual && typeof value === 'string' && DECIMAL.test(value.trim())) {
     n = Number(value.trim());
   } else {
-    throw invalidInput(field, `expected a number, got ${describe(value)}`);
+    throw new ValueError(`expected a number, got ${describe(value)}`);
   }
-  if (!Number.isFinite(n)) throw invalidInput(field, `expected a finite number, got ${describe(value)}`);
+  if (!Number.isFinite(n)) throw new ValueError(`expected a finite number, got ${describe(value)}`);
   if (kind !== 'float') {
     const [lo, hi] = INT_RANGE[feature.type];
-    if (!Number.isInteger(n)) throw invalidInput(field, `expected an integer, got ${n}`);
-    if (n < lo || n > hi) throw invalidInput(field, `${n} is outside the ${feature.type} range [${lo}, ${hi}]`);
+    if (!Number.isInteger(n)) throw new ValueError(`expected an integer, got ${n}`);
+    if (n < lo || n > hi) throw new ValueError(`${n} is outside the ${feature.type} range [${lo}, ${hi}]`);
   }
-  if (feature.min !== undefined && n < feature.min) throw invalidInput(field, `${n} is below the minimum ${feature.min}`);
-  if (feature.max !== undefined && n > feature.max) throw invalidInput(field, `${n} is above the maximum ${feature.max}`);
+  if (feature.min !== undefined && n < feature.min) throw new ValueError(`${n} is below the minimum ${feature.min}`);
+  if (feature.max !== undefined && n > feature.max) throw new ValueError(`${n} is above the maximum ${feature.max}`);
   return n;
+}
+
+/** checkValue, with a refusal turned into a 400 that names `field`. */
+export function featureValue(feature: Feature, value: unknown, field: string, textual: boolean): FeatureValue {
+  try {
+    return checkValue(feature, value, textual);
+  } catch (err) {
+    if (err instanceof ValueError) throw invalidInput(field, err.message);
+    throw err;
+  }
 }
