@@ -33,6 +33,7 @@ interface ServeFlags {
   maxQueue: number;
   intraOpThreads: number;
   interOpThreads: number;
+  modelName?: string;
 }
 
 const program = new Command('modelport')
@@ -50,6 +51,7 @@ program.command('serve')
   .option('--max-batch-size <rows>', 'most rows per model run (dynamic batching)', integer(1, 1_000_000), DEFAULT_BATCHING.maxBatchSize)
   .option('--max-delay-ms <ms>', 'how long a request waits to be batched; 0 batches what arrives together', milliseconds, DEFAULT_BATCHING.maxDelayMs)
   .option('--max-queue <requests>', 'requests waiting per model before 503', integer(1, 1_000_000), DEFAULT_BATCHING.maxQueue)
+  .option('--model-name <name>', 'serve the folder as one model of this name (e.g. KServe\'s /mnt/models)')
   .option('--intra-op-threads <n>', 'onnxruntime threads within an operator, per worker', integer(1, 256), 1)
   .option('--inter-op-threads <n>', 'onnxruntime threads across operators, per worker', integer(1, 256), 1)
   .action(async (repository: string, o: ServeFlags) => {
@@ -61,6 +63,7 @@ program.command('serve')
       workers: o.workers,
       batching: { maxBatchSize: o.maxBatchSize, maxDelayMs: o.maxDelayMs, maxQueue: o.maxQueue },
       tuning: { intraOpThreads: o.intraOpThreads, interOpThreads: o.interOpThreads },
+      ...(o.modelName ? { modelName: o.modelName } : {}),
     });
   });
 

@@ -20,6 +20,8 @@ export interface ServeOptions {
   workers: number;
   batching: BatchingOptions;
   tuning: SessionTuning;
+  /** Serve the folder as one model of this name (KServe mounts a model at /mnt/models). */
+  modelName?: string;
 }
 
 const METRICS_REQUEST = 'modelport:metrics';
@@ -95,6 +97,7 @@ async function worker(repoPath: string, options: ServeOptions, log: Logger): Pro
   const quiet = cluster.isWorker && cluster.worker?.id !== 1;
   const repository = await ModelRepository.open(root, {
     tuning: options.tuning,
+    ...(options.modelName ? { singleModel: options.modelName } : {}),
     onLoaded(model, v) {
       if (v.state === 'ready' && v.signature) {
         const line = {

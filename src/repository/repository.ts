@@ -9,7 +9,7 @@ import type { Runner } from '../runtime/runner.js';
 import { DEFAULT_TUNING, type SessionTuning } from '../runtime/onnx-runner.js';
 import { deriveSignature, type Signature } from '../signature/signature.js';
 import { readManifest, type Manifest } from './manifest.js';
-import { scanRepository, type ModelSource, type VersionSource } from './scan.js';
+import { scanRepository, scanSingleModel, type ModelSource, type VersionSource } from './scan.js';
 
 export type VersionState = 'loading' | 'ready' | 'failed';
 
@@ -36,6 +36,8 @@ export interface Model {
 
 export interface RepositoryOptions {
   tuning?: SessionTuning;
+  /** Serve `root` as this one model's folder rather than as a repository of models. */
+  singleModel?: string;
   /** Called once per version when it has loaded or failed. */
   onLoaded?: (model: Model, version: ModelVersion) => void;
 }
@@ -63,7 +65,7 @@ export class ModelRepository {
   /** Scans the folder and loads every model; resolves once each version is ready or failed. */
   static async open(root: string, options: RepositoryOptions = {}): Promise<ModelRepository> {
     const repo = new ModelRepository(root, options);
-    const sources = await scanRepository(root);
+    const sources = options.singleModel ? await scanSingleModel(root, options.singleModel) : await scanRepository(root);
     await Promise.all(sources.map((source) => repo.loadModel(source)));
     return repo;
   }

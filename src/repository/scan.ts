@@ -27,6 +27,35 @@ async function artifactFiles(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile() && isArtifact(e.name)).map((e) => join(dir, e.name)).sort();
 }
 
+/** One model's own folder (version folders or artifacts directly), served under `name`: KServe's /mnt/models. */
+export async function scanSingleModel(dir: string, name: string): Promise<ModelSource[]> {
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) throw new Error(`model folder '${dir}' is not a folder`);
+  if (!MODEL_NAME.test(name)) throw new Error(`'${name}' is not a valid model name`);
+  const source = await modelFolder(dir, name);
+  if (!source) throw new Error(`model folder '${dir}' holds no model file`);
+  return [source];
+}
+
+async function modelFolder(path: string, name: string): Promise<ModelSource | null> {
+  const children = await readdir(path, { withFileTypes: true });
+  const versions: VersionSource[] = [];
+  for (const child of children) {
+    if (child.isDirectory() && /^\d+$/.test(child.name)) {
+      const dir = join(path, child.name);
+      versions.push({ version: Number(child.name), dir, files: await artifactFiles(dir) });
+    }
+  }
+  if (versions.length === 0) {
+    const files = await artifactFiles(path);
+    if (files.length === 0) return null;
+    versions.push({ version: 1, dir: path, files });
+  }
+  versions.sort((a, b) => a.version - b.version);
+  const hasManifest = children.some((c) => c.isFile() && c.name === 'model.yaml');
+  return { name, manifestPath: hasManifest ? join(path, 'model.yaml') : null, versions };
+}
+
 export async function scanRepository(root: string): Promise<ModelSource[]> {
   const info = await stat(root).catch(() => null);
   if (!info?.isDirectory()) throw new Error(`model repository '${root}' is not a folder`);
@@ -41,22 +70,8 @@ export async function scanRepository(root: string): Promise<ModelSource[]> {
       continue;
     }
     if (!entry.isDirectory() || !MODEL_NAME.test(entry.name)) continue;
-    const children = await readdir(path, { withFileTypes: true });
-    const versions: VersionSource[] = [];
-    for (const child of children) {
-      if (child.isDirectory() && /^\d+$/.test(child.name)) {
-        const dir = join(path, child.name);
-        versions.push({ version: Number(child.name), dir, files: await artifactFiles(dir) });
-      }
-    }
-    if (versions.length === 0) {
-      const files = await artifactFiles(path);
-      if (files.length === 0) continue;
-      versions.push({ version: 1, dir: path, files });
-    }
-    versions.sort((a, b) => a.version - b.version);
-    const hasManifest = children.some((c) => c.isFile() && c.name === 'model.yaml');
-    models.push({ name: entry.name, manifestPath: hasManifest ? join(path, 'model.yaml') : null, versions });
+    const source = await modelFolder(path, entry.name);
+    if (source) models.push(source);
   }
   return models;
 }
