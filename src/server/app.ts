@@ -53,6 +53,13 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     isClosing: () => closing,
   };
 
+  // Once shutdown begins, answers close their connection so keep-alive clients move to another instance
+  // and the process can exit as soon as the last in-flight request is done.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   // Fastify parses text/plain by default; no route here takes it.
   app.removeContentTypeParser('text/plain');
 
