@@ -37,6 +37,13 @@ export class ModelportError extends Error {
     this.status = ERROR_CATALOG[code].status;
   }
 
+  /** Rebuilds an error that crossed a thread boundary as plain data. */
+  static fromWire(wire: { code: ErrorCode; message: string; details?: ErrorDetail[] }): ModelportError {
+    const err = new ModelportError(wire.code, [], wire.details ?? []);
+    err.message = wire.message;
+    return err;
+  }
+
   toJSON() {
     return { error: { code: this.code, message: this.message, ...(this.details.length ? { details: this.details } : {}) } };
   }

@@ -7,6 +7,8 @@ import { Metrics } from '../observability/metrics.js';
 import type { ModelRepository } from '../repository/repository.js';
 import type { ServerContext } from './context.js';
 import { sendError } from './http-errors.js';
+import { jsonParser } from './large-body.js';
+import { CodecPool } from '../codecs/offload/pool.js';
 import { opsRoutes } from './routes/ops.js';
 import { simpleRoutes } from './routes/simple.js';
 import { v2Routes } from './routes/v2.js';
@@ -50,6 +52,7 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     metrics,
     metricsText: options.metricsText ?? (() => metrics.registry.metrics()),
     bodyLimit,
+    codecs: new CodecPool(),
     isClosing: () => closing,
   };
 
@@ -60,8 +63,9 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     return payload;
   });
 
-  // Fastify parses text/plain by default; no route here takes it.
+  // Fastify parses text/plain by default; no route here takes it. Large JSON bodies go to the codec worker.
   app.removeContentTypeParser('text/plain');
+  jsonParser(app, bodyLimit);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -88,6 +92,7 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     async close() {
       closing = true;
       await app.close();
+      await context.codecs.close();
       await repository.close();
     },
   };

@@ -1,4 +1,5 @@
 // What every route plugin is given.
+import type { CodecPool } from '../codecs/offload/pool.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ModelRepository } from '../repository/repository.js';
@@ -10,6 +11,8 @@ export interface ServerContext {
   /** Prometheus exposition text for /metrics. */
   metricsText: () => Promise<string>;
   bodyLimit: number;
+  /** Parses and serialises large bodies off the event loop. */
+  codecs: CodecPool;
   /** True once shutdown has begun: readiness fails so load balancers stop sending traffic. */
   isClosing: () => boolean;
 }

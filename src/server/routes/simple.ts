@@ -2,12 +2,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseCsvRows, predictionsToCsv } from '../../codecs/csv.js';
 import { PredictionEncoder } from '../../codecs/predictions.js';
-import { rowsToFeeds, tabularFeatures, type RowsSource } from '../../codecs/rows.js';
+import { readJsonRows, type RowsRequest } from '../../codecs/json-rows.js';
+import { rowsToFeeds } from '../../codecs/rows.js';
 import { invalidInput, ModelportError } from '../../errors.js';
 import type { ReadyVersion } from '../../repository/repository.js';
 import type { Feeds } from '../../runtime/runner.js';
 import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
+import { LargeJsonBody } from '../large-body.js';
 import { modelDetail, modelSummary } from '../views.js';
 
 interface ModelParams { name: string; version?: string }
@@ -17,10 +19,6 @@ class CsvBody {
   constructor(readonly rows: Record<string, string>[]) {}
 }
 
-/** A parsed request: its rows and where they came from. */
-interface RowsRequest extends RowsSource {
-  rows: unknown[];
-}
 
 const encoders = new WeakMap<ReadyVersion, PredictionEncoder>();
 
@@ -31,32 +29,6 @@ function encoderFor(model: ReadyVersion): PredictionEncoder {
     encoders.set(model, encoder);
   }
   return encoder;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * Reads the forms the tutorials send: one object of named features; {"instances": [...]}; a top-level array
- * of objects or arrays; {"data": "1,106,70,..."} (values in feature order, as seed 001 posts them).
- */
-function readJsonBody(body: unknown, model: ReadyVersion): RowsRequest {
-  if (Array.isArray(body)) return { rows: body, single: false, where: 'body', textual: false };
-  if (!isPlainObject(body)) {
-    throw invalidInput(undefined, 'the body must be an object of named features, {"instances": [...]}, or an array of rows');
-  }
-  const features = tabularFeatures(model.signature, model.name);
-  const named = (key: string) => features.some((f) => f.name === key);
-  const keys = Object.keys(body);
-  if (keys.length === 1 && keys[0] === 'instances' && !named('instances')) {
-    if (!Array.isArray(body.instances)) throw invalidInput('instances', 'must be a list of rows');
-    return { rows: body.instances, single: false, where: 'instances', textual: false };
-  }
-  if (keys.length === 1 && keys[0] === 'data' && !named('data') && typeof body.data === 'string') {
-    return { rows: [body.data.split(',')], single: true, where: 'data', textual: true };
-  }
-  return { rows: [body], single: true, where: 'body', textual: false };
 }
 
 function readQuery(query: Record<string, unknown>): RowsRequest {
@@ -100,12 +72,21 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return parsed.single ? { ...head, prediction: predictions[0] } : { ...head, predictions };
   };
 
+  /** A large body is decoded and its answer encoded by the codec worker; the event loop only runs the model. */
+  const predictLarge = async (model: ReadyVersion, body: LargeJsonBody, reply: FastifyReply) => {
+    const { feeds, rows, single } = await ctx.codecs.decodeRows(body.bytes, model.signature, model.name);
+    const { outputs } = await ctx.dataplane.infer(model, feeds);
+    const json = await ctx.codecs.encodePredictions(model.signature, outputs, rows, single, { model: model.name, version: model.version });
+    return reply.type('application/json; charset=utf-8').send(json);
+  };
+
   const post = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
     const body = req.body as unknown;
     if (body instanceof CsvBody) return predict(model, { rows: body.rows, single: false, where: 'rows', textual: true }, reply, true);
     if (body === undefined) throw new ModelportError('INVALID_JSON', ['the body is empty']);
-    return predict(model, readJsonBody(body, model), reply, false);
+    if (body instanceof LargeJsonBody) return predictLarge(model, body, reply);
+    return predict(model, readJsonRows(body, model.signature, model.name), reply, false);
   };
 
   const get = async (req: FastifyRequest<{ Params: ModelParams; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {

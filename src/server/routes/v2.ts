@@ -6,6 +6,7 @@ import type { TensorSpec } from '../../runtime/runner.js';
 import { ELEMENT_TYPES } from '../../tensor.js';
 import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
+import { LargeJsonBody } from '../large-body.js';
 import { SERVER_NAME, SERVER_VERSION } from '../../version.js';
 
 interface ModelParams { name: string; version?: string }
@@ -44,18 +45,19 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.code(isReady ? 200 : 503).send({ name: v.name, ready: isReady });
   };
 
-  const infer = async (req: FastifyRequest<{ Params: ModelParams }>) => {
+  const infer = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    const head = (id: string | undefined) => ({ model_name: model.name, model_version: String(model.version), ...(id !== undefined ? { id } : {}) });
+    if (req.body instanceof LargeJsonBody) {
+      // Decoded and encoded by the codec worker; the event loop only runs the model.
+      const decoded = await ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs);
+      const { outputs } = await ctx.dataplane.infer(model, decoded.feeds, decoded.outputs);
+      return reply.type('application/json; charset=utf-8').send(await ctx.codecs.encodeV2(outputs, head(decoded.id)));
+    }
     const request = parseV2Request(req.body);
     const feeds = v2ToFeeds(request, model.runner.inputs);
-    const wanted = request.outputs?.map((o) => o.name);
-    const { outputs } = await ctx.dataplane.infer(model, feeds, wanted);
-    return {
-      model_name: model.name,
-      model_version: String(model.version),
-      ...(request.id !== undefined ? { id: request.id } : {}),
-      outputs: Object.entries(outputs).map(([name, tensor]) => tensorToV2(name, tensor)),
-    };
+    const { outputs } = await ctx.dataplane.infer(model, feeds, request.outputs?.map((o) => o.name));
+    return { ...head(request.id), outputs: Object.entries(outputs).map(([name, tensor]) => tensorToV2(name, tensor)) };
   };
 
   app.get('/models/:name', metadata);
