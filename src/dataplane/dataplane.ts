@@ -1,7 +1,7 @@
 // The dataplane: infer(model, version, named tensors) → named tensors. Every protocol is a codec around it;
 // it owns model lookup, readiness, input checks against the model's tensor specs, and metrics.
 import { ModelportError, invalidInput } from '../errors.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { Metrics, ModelMetrics } from '../observability/metrics.js';
 import type { ModelRepository, ReadyVersion } from '../repository/repository.js';
 import { Batcher, DEFAULT_BATCHING, type BatchingOptions } from '../runtime/batcher.js';
 import type { Feeds, TensorSpec } from '../runtime/runner.js';
@@ -30,7 +30,7 @@ function checkTensor(spec: TensorSpec, feeds: Feeds): number {
 }
 
 export class Dataplane {
-  private readonly batchers = new WeakMap<ReadyVersion, Batcher>();
+  private readonly batchers = new WeakMap<ReadyVersion, { batcher: Batcher; metrics: ModelMetrics }>();
 
   /** `batching` holds the server's defaults; a model's model.yaml may override each. */
   constructor(
@@ -39,26 +39,27 @@ export class Dataplane {
     private readonly batching: BatchingOptions = DEFAULT_BATCHING,
   ) {}
 
-  private batcherFor(model: ReadyVersion): Batcher {
-    let batcher = this.batchers.get(model);
-    if (!batcher) {
+  private batcherFor(model: ReadyVersion): { batcher: Batcher; metrics: ModelMetrics } {
+    let entry = this.batchers.get(model);
+    if (!entry) {
       const own = this.repository.get(model.name).manifest.batching ?? {};
       const options: BatchingOptions = {
         maxBatchSize: own.max_batch_size ?? this.batching.maxBatchSize,
         maxDelayMs: own.max_delay_ms ?? this.batching.maxDelayMs,
         maxQueue: own.max_queue ?? this.batching.maxQueue,
       };
-      const labels = { model: model.name, version: String(model.version) };
-      batcher = new Batcher(model.runner, options, model.name, {
+      const metrics = this.metrics.forModel(model.name, model.version);
+      const batcher = new Batcher(model.runner, options, model.name, {
         onRun: (rows, requests, seconds) => {
-          this.metrics.inferenceDuration.observe(labels, seconds);
-          this.metrics.batchRows.observe(labels, rows);
-          this.metrics.batchRequests.observe(labels, requests);
+          metrics.duration.observe(seconds);
+          metrics.batchRows.observe(rows);
+          metrics.batchRequests.observe(requests);
         },
       });
-      this.batchers.set(model, batcher);
+      entry = { batcher, metrics };
+      this.batchers.set(model, entry);
     }
-    return batcher;
+    return entry;
   }
 
   /** Resolves a model version that can serve, or throws 404/503. */
@@ -67,7 +68,6 @@ export class Dataplane {
   }
 
   async infer(model: ReadyVersion, feeds: Feeds, outputs?: readonly string[]): Promise<InferResult> {
-    const labels = { model: model.name, version: String(model.version) };
     const specs = model.runner.inputs;
     for (const name of Object.keys(feeds)) {
       if (!specs.some((s) => s.name === name)) {
@@ -83,16 +83,20 @@ export class Dataplane {
         }
       }
     }
+    const { batcher, metrics } = this.batcherFor(model);
     let result: Feeds;
     try {
-      result = await this.batcherFor(model).infer(feeds, sizes[0] ?? 1, outputs ?? model.runner.outputs.map((o) => o.name));
+      result = await batcher.infer(feeds, sizes[0] ?? 1, outputs ?? model.runner.outputs.map((o) => o.name));
     } catch (err) {
-      this.metrics.inferences.inc({ ...labels, outcome: err instanceof ModelportError ? 'rejected' : 'error' });
-      if (err instanceof ModelportError) throw err;
+      if (err instanceof ModelportError) {
+        metrics.rejected.inc();
+        throw err;
+      }
+      metrics.failed.inc();
       throw new ModelportError('INFERENCE_FAILED', [model.name, (err as Error).message]);
     }
-    this.metrics.inferences.inc({ ...labels, outcome: 'ok' });
-    this.metrics.inferenceRows.inc(labels, sizes[0] ?? 0);
+    metrics.ok.inc();
+    metrics.rows.inc(sizes[0] ?? 0);
     return { model, outputs: result };
   }
 }

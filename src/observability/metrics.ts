@@ -69,4 +69,43 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'modelport_' });
   }
+
+  // Label sets are few (routes × methods × statuses, models × versions): their bound children are cached so the
+  // hot path does not hash label objects on every request.
+  private readonly httpChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
+
+  observeHttp(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route} ${method} ${status}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      child = { count: this.httpRequests.labels(route, method, String(status)), duration: this.httpDuration.labels(route, method) };
+      this.httpChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(seconds);
+  }
+
+  /** Instruments for one model version. */
+  forModel(model: string, version: number): ModelMetrics {
+    const v = String(version);
+    return {
+      ok: this.inferences.labels(model, v, 'ok'),
+      rejected: this.inferences.labels(model, v, 'rejected'),
+      failed: this.inferences.labels(model, v, 'error'),
+      rows: this.inferenceRows.labels(model, v),
+      duration: this.inferenceDuration.labels(model, v),
+      batchRows: this.batchRows.labels(model, v),
+      batchRequests: this.batchRequests.labels(model, v),
+    };
+  }
+}
+
+export interface ModelMetrics {
+  ok: Counter.Internal;
+  rejected: Counter.Internal;
+  failed: Counter.Internal;
+  rows: Counter.Internal;
+  duration: Histogram.Internal<string>;
+  batchRows: Histogram.Internal<string>;
+  batchRequests: Histogram.Internal<string>;
 }

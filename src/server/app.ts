@@ -58,19 +58,18 @@ export async function createApp(repository: ModelRepository, options: AppOptions
 
   // Once shutdown begins, answers close their connection so keep-alive clients move to another instance
   // and the process can exit as soon as the last in-flight request is done.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
   // Fastify parses text/plain by default; no route here takes it. Large JSON bodies go to the codec worker.
   app.removeContentTypeParser('text/plain');
   jsonParser(app, bodyLimit);
 
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  app.addHook('onResponse', (req, reply, done) => {
+    metrics.observeHttp(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply, bodyLimit, 'modelport'));
