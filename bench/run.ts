@@ -2,7 +2,7 @@
 // 127.0.0.1, loaded by wrk from a separate process, in one bounded run. Prints a Markdown report with ratios to
 // Modelport and writes it to bench/results/. BENCH_SECONDS sets each load's duration (default 5).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,20 +39,46 @@ async function waitFor(url: string, timeoutMs: number): Promise<number> {
 interface Server { name: string; proc: ChildProcess; port: number; startupMs: number }
 
 async function start(name: string, cmd: string, args: string[], port: number, ready: string, env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const proc = spawn(cmd, args, { cwd: PEERS, env: { ...process.env, OMP_NUM_THREADS: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  let stderr = '';
-  proc.stderr?.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
+  // Output goes to a file: a pipe nobody drains while wrk runs (execFileSync) would fill and stall the server.
+  const log = join(tmpdir(), `modelport-bench-${name}.log`);
+  const fd = openSync(log, 'w');
+  const proc = spawn(cmd, args, { cwd: PEERS, env: { ...process.env, OMP_NUM_THREADS: '1', ...env }, stdio: ['ignore', fd, fd], detached: true });
+  closeSync(fd);
   try {
     const startupMs = await waitFor(`http://127.0.0.1:${port}${ready}`, 30_000);
     return { name, proc, port, startupMs };
   } catch (err) {
     stop({ name, proc, port, startupMs: 0 });
-    throw new Error(`${name} did not start: ${(err as Error).message}\n${stderr}`);
+    throw new Error(`${name} did not start: ${(err as Error).message}\n${readFileSync(log, 'utf8').slice(-2000)}`);
   }
 }
 
 function stop(s: Server): void {
   try { process.kill(-(s.proc.pid as number), 'SIGTERM'); } catch { /* gone */ }
+}
+
+/** Resident memory of one process now, MB. */
+function rss(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+/** Memory each example model adds to a worker: one worker serving only it, less one serving nothing. */
+async function memoryPerModel(node: string, cli: string): Promise<string> {
+  const measure = async (models: string[]) => {
+    const repo = mkdtempSync(join(tmpdir(), 'modelport-bench-repo-'));
+    for (const m of models) symlinkSync(join(ROOT, 'examples', 'models', m), join(repo, m));
+    const server = await start('modelport-rss', node, [cli, 'serve', repo, '--port', '8186', '--workers', '1', '--log-level', 'warn'], 8186, '/readyz');
+    await sleep(300);
+    const mb = rss(server.proc.pid as number);
+    stop(server);
+    await sleep(300);
+    return mb;
+  };
+  const empty = await measure([]);
+  const parts = [`empty worker ${empty} MB`];
+  for (const m of ['iris', 'diabetes', 'fraud', 'sentiment']) parts.push(`${m} +${(await measure([m])) - empty} MB`);
+  return `Resident memory of one worker: ${parts.join(', ')}`;
 }
 
 /** Peak resident memory of a process tree (VmHWM summed over the process and its descendants), MB. */
@@ -195,6 +221,8 @@ async function main(): Promise<void> {
     await sleep(500);
   }
 
+  notes.push(await memoryPerModel(node, cli));
+
   // Ceilings: node:http constant JSON with as many processes, and onnxruntime in-process.
   const ceiling = await start('node:http', node, [join(ROOT, 'dist', 'bench', 'ceiling-http.js'), '8185', String(WORKERS)], 8185, '/');
   const script = luaFor(JSON.stringify(record('iris')));
@@ -230,7 +258,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, `${new Date().toISOString().slice(0, 10)}.md`), report);
   console.log(report);
   for (const f of readdirSync(tmpdir()).filter((f) => f.startsWith('modelport-bench-'))) {
-    try { execFileSync('rm', ['-f', join(tmpdir(), f)]); } catch { /* ignore */ }
+    try { execFileSync('rm', ['-rf', join(tmpdir(), f)]); } catch { /* ignore */ }
   }
 }
 
