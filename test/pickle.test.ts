@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
+import { xz } from '@napi-rs/lzma';
 import { importArtifacts } from '../src/import/artifact.js';
 import { readPickle } from '../src/import/pickle/joblib.js';
 import { NdArray } from '../src/import/pickle/numpy.js';
@@ -89,7 +90,9 @@ describe('unpickler', () => {
         "\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85C\x01b\x87R(K\x01K\x05\x85cnumpy\ndtype\nX\x02\x00\x00\x00f8K\x00K\x01\x87R(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t\x62\x89C\x08\x00\x00\x00\x00\x00\x00\xf0?t\x62.",
         /needs 40/],
       ['a corrupt zlib stream', new Uint8Array([0x78, 0x9c, 1, 2, 3, 4]), /corrupt compressed/],
-      ['xz compression', new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0]), /xz are not supported/],
+      ['a truncated xz stream', new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0]), /corrupt xz-compressed/],
+      ['lzma without a declared size', new Uint8Array([0x5d, 0, 0, 0x40, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0]), /does not declare its size/],
+      ['bz2 compression', new Uint8Array([0x42, 0x5a, 0x68, 0x39]), /bz2 are not supported/],
     ];
     for (const [name, bytes, message] of corrupt) {
       it(name, () => {
@@ -104,6 +107,8 @@ describe('unpickler', () => {
     it('stops a decompression bomb at the configured limit', () => {
       const bomb = deflateSync(Buffer.alloc(8 * 1024 * 1024));
       assert.throws(() => readPickle(bomb, none, { maxDecompressedBytes: 1024 * 1024 }), /exceeds 1048576 bytes/);
+      const xzBomb = xz.compressSync(Buffer.alloc(8 * 1024 * 1024));
+      assert.throws(() => readPickle(xzBomb, none, { maxDecompressedBytes: 1024 * 1024 }), /exceeds 1048576 bytes/);
     });
   });
 

@@ -1,6 +1,7 @@
 // Pickle and joblib files: joblib stores each numpy array's bytes right after the NumpyArrayWrapper that
 // describes it, and may compress the whole stream.
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { lzma, xz } from '@napi-rs/lzma';
 import { DType, fillArray, NdArray } from './numpy.js';
 import { ByteStream, PickleError, unpickle, type ClassHandler, type ClassResolver } from './unpickler.js';
 import { allowList } from './allowlist.js';
@@ -28,15 +29,65 @@ export function decompress(bytes: Uint8Array, options: ReadOptions = {}): Uint8A
     if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new PickleError(`decompressed data exceeds ${maxOutputLength} bytes`);
     throw new PickleError(`corrupt compressed joblib file: ${e.message}`);
   }
-  const other: [number[], string][] = [
-    [[0x42, 0x5a], 'bz2'], [[0xfd, 0x37, 0x7a, 0x58, 0x5a], 'xz'], [[0x5d, 0x00], 'lzma'], [[0x04, 0x22, 0x4d, 0x18], 'lz4'],
-  ];
+  if (startsWith(bytes, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) {
+    // liblzma decodes in one go, so the size is checked first: the stream's index declares it (and liblzma
+    // verifies the blocks against the index).
+    return checkedDecode('xz', () => xz.decompressSync(bytes), xzDeclaredSize(bytes), maxOutputLength);
+  }
+  if (startsWith(bytes, [0x5d, 0x00])) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const declared = bytes.length >= 13 ? view.getBigInt64(5, true) : -1n;
+    if (declared < 0n) {
+      throw new PickleError("this lzma (LZMA-alone) joblib file does not declare its size, so it cannot be read safely; save with compress=('xz', 3)");
+    }
+    return checkedDecode('lzma', () => lzma.decompressSync(bytes), Number(declared), maxOutputLength);
+  }
+  const other: [number[], string][] = [[[0x42, 0x5a], 'bz2'], [[0x04, 0x22, 0x4d, 0x18], 'lz4']];
   for (const [magic, name] of other) {
     if (startsWith(bytes, magic)) {
       throw new PickleError(`joblib files compressed with ${name} are not supported; save with compress=('zlib', 3) or ('gzip', 3), or without compression`);
     }
   }
   return bytes;
+}
+
+function checkedDecode(format: string, decode: () => Uint8Array, declared: number, limit: number): Uint8Array {
+  if (declared > limit) throw new PickleError(`decompressed data exceeds ${limit} bytes`);
+  try {
+    return decode();
+  } catch (err) {
+    throw new PickleError(`corrupt ${format}-compressed joblib file: ${(err as Error).message}`);
+  }
+}
+
+/** Reads one multi-byte integer of the xz format (7 bits per byte, low first). */
+function xzVarint(bytes: Uint8Array, at: { pos: number }): number {
+  let value = 0;
+  for (let shift = 0; shift < 63; shift += 7) {
+    if (at.pos >= bytes.length) throw new PickleError('corrupt xz-compressed joblib file: truncated index');
+    const b = bytes[at.pos++];
+    value += (b & 0x7f) * 2 ** shift;
+    if (!(b & 0x80)) return value;
+  }
+  throw new PickleError('corrupt xz-compressed joblib file: invalid index');
+}
+
+/** The uncompressed size an .xz stream declares in its index (single stream, as joblib writes). */
+function xzDeclaredSize(bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n < 32 || bytes[n - 2] !== 0x59 || bytes[n - 1] !== 0x5a) throw new PickleError('corrupt xz-compressed joblib file: no stream footer');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, n);
+  const indexSize = (view.getUint32(n - 8, true) + 1) * 4;
+  const at = { pos: n - 12 - indexSize };
+  if (at.pos < 12 || bytes[at.pos] !== 0x00) throw new PickleError('corrupt xz-compressed joblib file: invalid index');
+  at.pos++;
+  const records = xzVarint(bytes, at);
+  let total = 0;
+  for (let i = 0; i < records; i++) {
+    xzVarint(bytes, at);
+    total += xzVarint(bytes, at);
+  }
+  return total;
 }
 
 /** joblib.numpy_pickle.NumpyArrayWrapper: BUILD gives the array's layout, the bytes follow in the stream. */
