@@ -8,7 +8,7 @@ import pickle
 import pandas as pd
 import xgboost as xgb
 
-from common import DATA, version_dir, write_expected, write_manifest
+from common import DATA, version_dir, write_expected_rows, write_manifest
 
 HEADERS = ["times_pregnant", "glucose", "blood_pressure", "skin_fold_thick", "serum_insuling", "mass_index",
            "diabetes_pedigree", "age"]
@@ -34,11 +34,4 @@ inputs:
 """)
 
 rows = [[1, 106, 70, 28, 135, 34.2, 0.142, 22], [6, 148, 72, 35, 0, 33.6, 0.627, 50], [8, 183, 64, 0, 0, 23.3, 0.672, 32]]
-frame = pd.DataFrame(rows, columns=HEADERS, dtype=float)
-write_expected("diabetes", {
-    "features": HEADERS,
-    "rows": rows,
-    "predict": model.predict(frame).tolist(),
-    "predict_proba": model.predict_proba(frame).tolist(),
-    "classes": model.classes_.tolist(),
-})
+write_expected_rows("diabetes", model, HEADERS, rows)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
-from common import DATA, version_dir, write_expected, write_manifest
+from common import DATA, version_dir, write_expected_rows, write_manifest
 
 FEATURES = ["amount", "hour", "distance_from_home_km", "minutes_since_last", "transactions_last_24h",
             "card_present", "foreign", "merchant_risk"]
@@ -54,13 +54,9 @@ inputs:
   - {name: card_present, type: int64, min: 0, max: 1, description: 1 if the card was physically present}
   - {name: foreign, type: int64, min: 0, max: 1, description: 1 if the merchant is abroad}
   - {name: merchant_risk, type: double, min: 0, max: 1, description: historical fraud rate of the merchant category}
+batching:
+  max_batch_size: 256
 """)
 
 batch = pd.concat([X[y == 1].head(3), X[y == 0].head(5)]).astype(float)
-write_expected("fraud", {
-    "features": FEATURES,
-    "rows": batch.values.tolist(),
-    "predict": model.predict(batch).tolist(),
-    "predict_proba": model.predict_proba(batch).tolist(),
-    "classes": model.classes_.tolist(),
-})
+write_expected_rows("fraud", model, FEATURES, batch.values.tolist())

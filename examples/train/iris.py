@@ -7,7 +7,7 @@ import joblib
 from sklearn.datasets import load_iris
 from sklearn.tree import DecisionTreeClassifier
 
-from common import version_dir, write_expected, write_manifest
+from common import version_dir, write_expected_rows, write_manifest
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 
@@ -27,12 +27,4 @@ inputs:
 """)
 
 rows = [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3], [4.9, 3.0, 1.4, 0.2]]
-import pandas as pd  # noqa: E402  (pandas comes with scikit-learn's as_frame)
-frame = pd.DataFrame(rows, columns=FEATURES)
-write_expected("iris", {
-    "features": FEATURES,
-    "rows": rows,
-    "predict": model.predict(frame).tolist(),
-    "predict_proba": model.predict_proba(frame).tolist(),
-    "classes": model.classes_.tolist(),
-})
+write_expected_rows("iris", model, FEATURES, rows)
