@@ -7,11 +7,6 @@ import { Batcher, DEFAULT_BATCHING, type BatchingOptions } from '../runtime/batc
 import type { Feeds, TensorSpec } from '../runtime/runner.js';
 import { product } from '../tensor.js';
 
-export interface InferResult {
-  model: ReadyVersion;
-  outputs: Feeds;
-}
-
 /** Checks one tensor against the spec it feeds; returns its batch size. */
 function checkTensor(spec: TensorSpec, feeds: Feeds): number {
   const tensor = feeds[spec.name];
@@ -67,7 +62,8 @@ export class Dataplane {
     return this.repository.ready(name, version);
   }
 
-  async infer(model: ReadyVersion, feeds: Feeds, outputs?: readonly string[]): Promise<InferResult> {
+  /** Scores the feeds (any batch size the model accepts) and returns the requested outputs, or all of them. */
+  async infer(model: ReadyVersion, feeds: Feeds, outputs?: readonly string[]): Promise<Feeds> {
     const specs = model.runner.inputs;
     for (const name of Object.keys(feeds)) {
       if (!specs.some((s) => s.name === name)) {
@@ -76,6 +72,7 @@ export class Dataplane {
     }
     const sizes = specs.map((s) => checkTensor(s, feeds));
     if (sizes.some((n) => n !== sizes[0])) throw invalidInput(undefined, `inputs disagree on the batch size (${sizes.join(', ')})`);
+    if (sizes[0] === 0) throw invalidInput(specs[0].name, 'the batch is empty');
     if (outputs) {
       for (const name of outputs) {
         if (!model.runner.outputs.some((o) => o.name === name)) {
@@ -97,6 +94,6 @@ export class Dataplane {
     }
     metrics.ok.inc();
     metrics.rows.inc(sizes[0] ?? 0);
-    return { model, outputs: result };
+    return result;
   }
 }

@@ -19,7 +19,6 @@ class CsvBody {
   constructor(readonly rows: Record<string, string>[]) {}
 }
 
-
 const encoders = new WeakMap<ReadyVersion, PredictionEncoder>();
 
 function encoderFor(model: ReadyVersion): PredictionEncoder {
@@ -65,7 +64,7 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const predict = async (model: ReadyVersion, parsed: RowsRequest, reply: FastifyReply, csv: boolean) => {
     const feeds: Feeds = rowsToFeeds(model.signature, model.name, parsed.rows, parsed);
     const encoder = encoderFor(model);
-    const { outputs } = await ctx.dataplane.infer(model, feeds);
+    const outputs = await ctx.dataplane.infer(model, feeds);
     const predictions = encoder.encode(outputs, parsed.rows.length);
     if (csv) return reply.type('text/csv; charset=utf-8').send(predictionsToCsv(predictions));
     const head = { model: model.name, version: model.version };
@@ -75,7 +74,7 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   /** A large body is decoded and its answer encoded by the codec worker; the event loop only runs the model. */
   const predictLarge = async (model: ReadyVersion, body: LargeJsonBody, reply: FastifyReply) => {
     const { feeds, rows, single } = await ctx.codecs.decodeRows(body.bytes, model.signature, model.name);
-    const { outputs } = await ctx.dataplane.infer(model, feeds);
+    const outputs = await ctx.dataplane.infer(model, feeds);
     const json = await ctx.codecs.encodePredictions(model.signature, outputs, rows, single, { model: model.name, version: model.version });
     return reply.type('application/json; charset=utf-8').send(json);
   };

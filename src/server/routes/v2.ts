@@ -51,12 +51,12 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
     if (req.body instanceof LargeJsonBody) {
       // Decoded and encoded by the codec worker; the event loop only runs the model.
       const decoded = await ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs);
-      const { outputs } = await ctx.dataplane.infer(model, decoded.feeds, decoded.outputs);
+      const outputs = await ctx.dataplane.infer(model, decoded.feeds, decoded.outputs);
       return reply.type('application/json; charset=utf-8').send(await ctx.codecs.encodeV2(outputs, head(decoded.id)));
     }
     const request = parseV2Request(req.body);
     const feeds = v2ToFeeds(request, model.runner.inputs);
-    const { outputs } = await ctx.dataplane.infer(model, feeds, request.outputs?.map((o) => o.name));
+    const outputs = await ctx.dataplane.infer(model, feeds, request.outputs?.map((o) => o.name));
     return { ...head(request.id), outputs: Object.entries(outputs).map(([name, tensor]) => tensorToV2(name, tensor)) };
   };
 
