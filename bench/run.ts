@@ -118,8 +118,8 @@ function parseDuration(text: string): number {
 function wrk(url: string, script: string, connections: number, seconds = SECONDS): Load {
   const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const p50 = parseDuration(/50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99 = parseDuration(/99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p50 = parseDuration(/^\s*50%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const p99 = parseDuration(/^\s*99%\s+(\S+)/m.exec(out)?.[1] ?? '');
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);

@@ -7,12 +7,10 @@ export const ERROR_CATALOG = {
   MODEL_NOT_FOUND: { status: 404, message: "Model '{0}' is not in the repository" },
   VERSION_NOT_FOUND: { status: 404, message: "Model '{0}' has no version {1}" },
   ROUTE_NOT_FOUND: { status: 404, message: 'No route {0} {1}' },
-  METHOD_NOT_ALLOWED: { status: 405, message: '{0}' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is larger than the limit of {0} bytes' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Content type '{0}' is not accepted here; send {1}" },
   OVERLOADED: { status: 503, message: "Model '{0}' has too many requests waiting; retry shortly" },
   MODEL_NOT_READY: { status: 503, message: "Model '{0}' version {1} is not ready: {2}" },
-  SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
   INFERENCE_FAILED: { status: 500, message: "Model '{0}' failed while scoring: {1}" },
   INTERNAL: { status: 500, message: 'Internal server error' },
 } as const satisfies Record<string, { status: number; message: string }>;

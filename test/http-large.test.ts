@@ -65,3 +65,26 @@ describe('large bodies', () => {
     assert.match(bad.body.error, /needs 20000 values, got 19999/);
   });
 });
+
+describe('shutdown', () => {
+  it('finishes the request in flight, then closes its connection', async () => {
+    const { connect } = await import('node:net');
+    const s = await startServer(await makeRepository({
+      'iris/model.yaml': 'inputs: [sepal_length, sepal_width, petal_length, petal_width]\n',
+      'iris/1/model.onnx': zipmapClassifier(),
+    }));
+    const port = Number(new URL(s.url).port);
+    const big = JSON.stringify({ instances: Array.from({ length: 60_000 }, () => SETOSA) });
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d) => { received += d.toString('latin1'); });
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    socket.write(`POST /models/iris/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(big)}\r\n\r\n${big}`);
+    await new Promise((r) => setTimeout(r, 40));
+    await s.close();
+    await ended;
+    assert.match(received, /^HTTP\/1\.1 200 /);
+    assert.match(received, /\r\nconnection: close\r\n/i);
+    assert.equal((received.match(/"label":"setosa"/g) ?? []).length, 60_000);
+  });
+});

@@ -1,14 +1,14 @@
 // The Fastify app: one plugin per protocol around a shared dataplane.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { CodecPool } from '../codecs/offload/pool.js';
 import { Dataplane } from '../dataplane/dataplane.js';
-import type { BatchingOptions } from '../runtime/batcher.js';
 import { ModelportError } from '../errors.js';
 import { Metrics } from '../observability/metrics.js';
 import type { ModelRepository } from '../repository/repository.js';
+import type { BatchingOptions } from '../runtime/batcher.js';
 import type { ServerContext } from './context.js';
 import { sendError } from './http-errors.js';
 import { jsonParser } from './large-body.js';
-import { CodecPool } from '../codecs/offload/pool.js';
 import { opsRoutes } from './routes/ops.js';
 import { simpleRoutes } from './routes/simple.js';
 import { v2Routes } from './routes/v2.js';
@@ -44,7 +44,8 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     bodyLimit,
     // Keep-alive sockets that sit idle are closed at shutdown; busy ones finish their request first.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // A request that slips in while in-flight work drains is still served: the models are released only after.
+    return503OnClosing: false,
   });
   const context: ServerContext = {
     repository,
@@ -56,8 +57,8 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     isClosing: () => closing,
   };
 
-  // Once shutdown begins, answers close their connection so keep-alive clients move to another instance
-  // and the process can exit as soon as the last in-flight request is done.
+  // Once shutdown begins, every answer closes its connection, so keep-alive clients move to another instance
+  // and the process exits as soon as in-flight work is done.
   app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
     done(null, payload);
