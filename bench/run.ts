@@ -77,7 +77,10 @@ async function memoryPerModel(node: string, cli: string): Promise<string> {
   };
   const empty = await measure([]);
   const parts = [`empty worker ${empty} MB`];
-  for (const m of ['iris', 'diabetes', 'fraud', 'sentiment']) parts.push(`${m} +${(await measure([m])) - empty} MB`);
+  for (const m of ['iris', 'diabetes', 'fraud', 'sentiment']) {
+    const delta = (await measure([m])) - empty;
+    parts.push(`${m} ${delta >= 0 ? '+' : ''}${delta} MB`);
+  }
   return `Resident memory of one worker: ${parts.join(', ')}`;
 }
 
