@@ -6,7 +6,7 @@ import type { ArtifactHints } from '../signature/signature.js';
 import { importOnnx } from './onnx/onnx-artifact.js';
 import { readPickle } from './pickle/joblib.js';
 import type { ClassResolver } from './pickle/unpickler.js';
-import { importSklearn, resolveSklearn } from './sklearn/index.js';
+import { importEstimators, resolveSklearn } from './sklearn/index.js';
 import { boosterFromFile, resolveXgboost } from './xgboost/wrappers.js';
 
 /** Every class a model pickle may name beyond Python's and numpy's own. */
@@ -62,5 +62,5 @@ export async function importArtifacts(artifacts: readonly Artifact[], tuning: Se
       throw new Error(`${artifact.name}: ${(err as Error).message}`);
     }
   });
-  return importSklearn(objects, tuning);
+  return importEstimators(objects, tuning);
 }

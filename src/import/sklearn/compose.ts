@@ -15,8 +15,6 @@ export interface ComposedGraph {
   textStage: TextStage | null;
   /** Runs after the graph on its margin output. */
   marginTransform: MarginTransform | null;
-  inputWidth: number;
-  estimator: string;
 }
 
 export const GRAPH_INPUT = 'input';
@@ -106,7 +104,6 @@ export function composeSteps(objects: readonly unknown[]): ComposedGraph {
     }
     result = converter.convert(step, features, g);
   }
-  if (result.kind === 'features' && rest.length === 0 && !textStage) throw new ConversionError('no estimator to serve');
   const hints = finish(g, result);
   const names = head ? featureNames(rest[0]) ?? head.featureNames?.(rest[0]) : undefined;
   const estimator = steps.map(shortName).join(' → ');
@@ -115,7 +112,5 @@ export function composeSteps(objects: readonly unknown[]): ComposedGraph {
     hints: { ...hints, ...(names ? { featureNames: names } : {}), ...(head?.handlesMissing ? { allowMissing: true } : {}), estimator },
     textStage,
     marginTransform: result.kind === 'margin' ? result.transform : null,
-    inputWidth: width,
-    estimator,
   };
 }

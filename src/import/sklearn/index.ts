@@ -1,4 +1,5 @@
-// scikit-learn artifacts → a runner: the estimators become one ONNX graph (text steps run in TypeScript).
+// Estimators from pickles and XGBoost files → a runner: they become one ONNX graph, with the text steps before it
+// and XGBoost's objective transform after it run in TypeScript.
 import type { SessionTuning } from '../../runtime/onnx-runner.js';
 import { PLAIN_OBJECT } from '../pickle/allowlist.js';
 import type { ClassHandler, ClassResolver } from '../pickle/unpickler.js';
@@ -31,6 +32,6 @@ export const resolveSklearn: ClassResolver = (module, name): ClassHandler | unde
   throw new PickleError(`${module}.${name} is not supported; supported scikit-learn estimators: ${supportedSklearnEstimators().join(', ')}`);
 };
 
-export async function importSklearn(objects: readonly unknown[], tuning: SessionTuning): Promise<ImportedModel> {
+export async function importEstimators(objects: readonly unknown[], tuning: SessionTuning): Promise<ImportedModel> {
   return runnerFor(composeSteps(objects), tuning);
 }

@@ -98,6 +98,6 @@ export function modelFromDocument(doc: Doc): XgbModel {
     treeInfo,
     ...(names ? { featureNames: names } : {}),
     ...(best !== undefined ? { bestIteration: int(best, 'best_iteration') } : {}),
-    ...(name === 'dart' ? { treeWeights: Array.from(numbers(booster.weight_drop, 'weight_drop')) } : {}),
+    ...(name === 'dart' ? { treeWeights: Array.from(floats(booster.weight_drop, 'weight_drop')) } : {}),
   };
 }
