@@ -7,7 +7,7 @@ import { PyObject } from '../pickle/values.js';
 import { treeEnsemble, type TargetTree } from '../trees/ensemble.js';
 import { array, attr, classesOf, ConversionError, inputWidth, numberAttr, shortName } from './attrs.js';
 import { register, type Features, type StepResult } from './converter.js';
-import { binaryProbabilities, normalizedExp } from './graph-ops.js';
+import { binaryProbabilities, f64, normalizedExp } from './graph-ops.js';
 import { readTree, roundToFloat32 } from './trees.js';
 
 const FLOAT32_EPS = 2 ** -23;
@@ -69,9 +69,14 @@ function boosting(estimator: PyObject, input: Features, g: GraphBuilder, classif
   const classes = classesOf(estimator);
   const loss = lossName(estimator);
   if (k === 1) {
-    const exponential = loss === 'ExponentialLoss' || loss === 'exponential';
-    const z = exponential ? g.op('Mul', [raw, g.constant('two', { type: 'float64', dims: [], values: [2] })]) : raw;
-    const probabilities = binaryProbabilities(g, g.op('Sigmoid', [z]));
+    if (loss === 'ExponentialLoss' || loss === 'exponential') {
+      // AdaBoost loss: p = expit(2·raw), and predict() says class 1 where raw >= 0.
+      const probabilities = binaryProbabilities(g, g.op('Sigmoid', [g.op('Mul', [raw, f64(g, 'two', [2], [])])]));
+      const positive = g.op('Cast', [g.op('GreaterOrEqual', [raw, f64(g, 'zero', [0], [])])], { to: { int: 11 } });
+      return { kind: 'classifier', probabilities, decision: binaryProbabilities(g, positive), classes };
+    }
+    // Binomial deviance: predict() is the argmax of the probabilities.
+    const probabilities = binaryProbabilities(g, g.op('Sigmoid', [raw]));
     return { kind: 'classifier', probabilities, decision: probabilities, classes };
   }
   return { kind: 'classifier', probabilities: normalizedExp(g, raw), decision: raw, classes };
