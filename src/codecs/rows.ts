@@ -38,7 +38,8 @@ function fastPath(feature: Feature, spec: TensorSpec): Slot['fast'] {
   const integral = INTEGER_KINDS.has(kind);
   const lo = Math.max(feature.min ?? -Infinity, integral ? Number.MIN_SAFE_INTEGER : -Infinity);
   const hi = Math.min(feature.max ?? Infinity, integral ? Number.MAX_SAFE_INTEGER : Infinity);
-  return (v) => (typeof v === 'number' && v >= lo && v <= hi && (!integral || Number.isInteger(v)) ? v : undefined);
+  // v - v === 0 holds only for finite numbers (JSON.parse turns 1e400 into Infinity).
+  return (v) => (typeof v === 'number' && v - v === 0 && v >= lo && v <= hi && (!integral || Number.isInteger(v)) ? v : undefined);
 }
 
 interface Plan {
