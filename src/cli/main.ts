@@ -2,10 +2,8 @@
 // The modelport command line.
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_BATCHING } from '../runtime/batcher.js';
-import { DEFAULT_BODY_LIMIT } from '../server/app.js';
+import { DEFAULT_BATCHING, DEFAULT_BODY_LIMIT } from '../defaults.js';
 import { SERVER_VERSION } from '../version.js';
-import { convert, inspect } from './inspect.js';
 import { serve } from './serve.js';
 
 function integer(min: number, max: number) {
@@ -71,13 +69,13 @@ program.command('inspect')
   .description('show what a model artifact holds: estimator, inputs, outputs, classes')
   .argument('<artifacts...>', 'pickle, joblib, XGBoost or ONNX files (several compose in order)')
   .option('--json', 'print JSON')
-  .action(inspect);
+  .action(async (artifacts: string[], opts: { json?: boolean }) => (await import('./inspect.js')).inspect(artifacts, opts));
 
 program.command('convert')
   .description('convert model artifacts into one ONNX file')
   .argument('<artifacts...>', 'pickle, joblib, XGBoost or ONNX files (several compose in order)')
   .requiredOption('-o, --output <file>', 'the ONNX file to write')
-  .action((artifacts: string[], opts: { output: string }) => convert(artifacts, opts.output));
+  .action(async (artifacts: string[], opts: { output: string }) => (await import('./inspect.js')).convert(artifacts, opts.output));
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`modelport: ${(err as Error).message}`);

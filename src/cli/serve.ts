@@ -6,11 +6,8 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { Metrics } from '../observability/metrics.js';
-import { ModelRepository } from '../repository/repository.js';
 import type { BatchingOptions } from '../runtime/batcher.js';
 import type { SessionTuning } from '../runtime/onnx-runner.js';
-import { createApp } from '../server/app.js';
 
 export interface ServeOptions {
   port: number;
@@ -92,6 +89,12 @@ function clusterMetrics(): Promise<string> {
 
 async function worker(repoPath: string, options: ServeOptions, log: Logger): Promise<void> {
   const started = performance.now();
+  // Imported here, not at the top: the cluster primary never loads onnxruntime or the server, so it forks sooner.
+  const [{ Metrics }, { ModelRepository }, { createApp }] = await Promise.all([
+    import('../observability/metrics.js'),
+    import('../repository/repository.js'),
+    import('../server/app.js'),
+  ]);
   const root = resolve(repoPath);
   // In a cluster, the first worker reports each model; the others would only repeat it.
   const quiet = cluster.isWorker && cluster.worker?.id !== 1;

@@ -3,7 +3,8 @@
 import { ModelportError, invalidInput } from '../errors.js';
 import type { Metrics, ModelMetrics } from '../observability/metrics.js';
 import type { ModelRepository, ReadyVersion } from '../repository/repository.js';
-import { Batcher, DEFAULT_BATCHING, type BatchingOptions } from '../runtime/batcher.js';
+import { DEFAULT_BATCHING } from '../defaults.js';
+import { Batcher, type BatchingOptions } from '../runtime/batcher.js';
 import type { Feeds, TensorSpec } from '../runtime/runner.js';
 import { product } from '../tensor.js';
 

@@ -15,8 +15,6 @@ export interface BatchingOptions {
   maxQueue: number;
 }
 
-export const DEFAULT_BATCHING: BatchingOptions = { maxBatchSize: 1024, maxDelayMs: 0, maxQueue: 2048 };
-
 interface Pending {
   feeds: Feeds;
   rows: number;

@@ -2,6 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { CodecPool } from '../codecs/offload/pool.js';
 import { Dataplane } from '../dataplane/dataplane.js';
+import { DEFAULT_BODY_LIMIT } from '../defaults.js';
 import { ModelportError } from '../errors.js';
 import { Metrics } from '../observability/metrics.js';
 import type { ModelRepository } from '../repository/repository.js';
@@ -12,8 +13,6 @@ import { jsonParser } from './large-body.js';
 import { opsRoutes } from './routes/ops.js';
 import { simpleRoutes } from './routes/simple.js';
 import { v2Routes } from './routes/v2.js';
-
-export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
 export interface AppOptions {
   bodyLimit?: number;

@@ -1,0 +1,4 @@
+// Server defaults, in a module of their own so the CLI can show them without loading the server.
+export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+
+export const DEFAULT_BATCHING = { maxBatchSize: 1024, maxDelayMs: 0, maxQueue: 2048 } as const;
