@@ -62,7 +62,7 @@ export class ByteStream {
     return this.bytes[this.pos++];
   }
 
-  u16(): number { const v = this.view.getUint16(this.check(2), true); return v; }
+  u16(): number { return this.view.getUint16(this.check(2), true); }
   u32(): number { return this.view.getUint32(this.check(4), true); }
   i32(): number { return this.view.getInt32(this.check(4), true); }
   f64be(): number { return this.view.getFloat64(this.check(8), false); }
@@ -90,8 +90,6 @@ export class ByteStream {
     return at;
   }
 }
-
-const MARK = Symbol('mark');
 
 function utf8(bytes: Uint8Array, at: number): string {
   try {
