@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { doubleModel, linearRegressor, makeRepository, stringInputModel, zipmapClassifier } from './helpers/models.js';
+import { doubleModel, intBoolModel, linearRegressor, makeRepository, stringInputModel, zipmapClassifier } from './helpers/models.js';
 import { request, startServer, type TestServer } from './helpers/server.js';
 
 describe('Open Inference Protocol (V2)', () => {
@@ -12,6 +12,7 @@ describe('Open Inference Protocol (V2)', () => {
       'reg.onnx': linearRegressor(),
       'double/1/model.onnx': doubleModel(),
       'colours/1/model.onnx': stringInputModel(),
+      'intbool/1/model.onnx': intBoolModel(),
     });
     s = await startServer(root);
   });
@@ -80,6 +81,29 @@ describe('Open Inference Protocol (V2)', () => {
     });
     assert.equal(c.status, 200);
     assert.deepEqual(c.body.outputs, [{ name: 'score', shape: [2, 1], datatype: 'INT64', data: [301, 102] }]);
+  });
+
+  it('serves INT32 and BOOL tensors, and the same model from named features', async () => {
+    const r = await infer('intbool', {
+      inputs: [
+        { name: 'count', shape: [2, 1], datatype: 'INT32', data: [3, -2] },
+        { name: 'flag', shape: [2, 1], datatype: 'BOOL', data: [true, false] },
+      ],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.outputs, [{ name: 'score', shape: [2, 1], datatype: 'FP64', data: [31, -20] }]);
+    const simple = await request(`${s.url}/models/intbool/predict`, { json: { count: 4, flag: true } });
+    assert.deepEqual(simple.body.prediction, { value: 41 });
+    const query = await request(`${s.url}/models/intbool/predict?count=5&flag=false`);
+    assert.deepEqual(query.body.prediction, { value: 50 });
+    const bad = await request(`${s.url}/models/intbool/predict`, { json: { count: 3_000_000_000, flag: 'yes' } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /count: 3000000000 is outside the int32 range/);
+    const badBool = await infer('intbool', { inputs: [
+      { name: 'count', shape: [1, 1], datatype: 'INT32', data: [1] },
+      { name: 'flag', shape: [1, 1], datatype: 'BOOL', data: [1] }] });
+    assert.equal(badBool.status, 400);
+    assert.match(badBool.body.error, /expected true or false/);
   });
 
   describe('errors in the protocol shape {"error": "..."}', () => {

@@ -68,6 +68,19 @@ export function stringInputModel(): Uint8Array {
   return g.build();
 }
 
+/** An int32 [N, 1] count and a bool [N, 1] flag: score = count * 10 + flag, as float64 [N, 1]. */
+export function intBoolModel(): Uint8Array {
+  const g = new GraphBuilder('intbool');
+  g.input('count', 'int32', ['N', 1]);
+  g.input('flag', 'bool', ['N', 1]);
+  const count = g.op('Cast', ['count'], { to: { int: 11 } });
+  const flag = g.op('Cast', ['flag'], { to: { int: 11 } });
+  const ten = g.constant('ten', { type: 'float64', dims: [], values: [10] });
+  g.op('Add', [g.op('Mul', [count, ten]), flag], {}, '', 'score');
+  g.output('score', 'float64', ['N', 1]);
+  return g.build();
+}
+
 /** Writes files into a fresh temporary repository; keys are paths relative to it. */
 export async function makeRepository(files: Record<string, Uint8Array | string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'modelport-repo-'));
