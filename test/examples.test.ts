@@ -88,6 +88,27 @@ describe('the seed examples', () => {
     assert.equal(probs[1], expected('diabetes').predict_proba[0][1]);
   });
 
+  it('takes null as a missing value in V2 data for XGBoost, and refuses values beyond float32', async () => {
+    const infer = (data: unknown[]) => request(`${s.url}/v2/models/diabetes/infer`, {
+      json: { inputs: [{ name: 'input', shape: [1, 8], datatype: 'FP32', data }] },
+    });
+    const missing = await infer([1, 106, null, 28, 135, 34.2, 0.142, 22]);
+    assert.equal(missing.status, 200);
+    const viaRows = await request(`${s.url}/models/diabetes/predict`, {
+      json: { times_pregnant: 1, glucose: 106, blood_pressure: null, skin_fold_thick: 28, serum_insuling: 135, mass_index: 34.2, diabetes_pedigree: 0.142, age: 22 },
+    });
+    const p = missing.body.outputs.find((o: { name: string }) => o.name === 'probabilities').data;
+    assert.equal(p[1], viaRows.body.prediction.probabilities.diabetes);
+    const huge = await infer([1, 106, 70, 28, 135, 34.2, 0.142, 1e39]);
+    assert.equal(huge.status, 400);
+    assert.match(huge.body.error, /data\[7\]: 1e\+39 is outside the float32 range/);
+    const hugeRow = await request(`${s.url}/models/diabetes/predict`, { json: { data: '1,106,70,28,135,34.2,0.142,1e39' } });
+    assert.equal(hugeRow.status, 400);
+    assert.match(hugeRow.body.error.message, /age: 1e\+39 is outside the float32 range/);
+    const sk = await request(`${s.url}/v2/models/iris/infer`, { json: { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP64', data: [null, 1, 1, 1] }] } });
+    assert.equal(sk.status, 400);
+  });
+
   it('treats null as missing for XGBoost and rejects it for scikit-learn', async () => {
     const d = await request(`${s.url}/models/diabetes/predict`, {
       json: { times_pregnant: 1, glucose: 106, blood_pressure: null, skin_fold_thick: 28, serum_insuling: 135, mass_index: 34.2, diabetes_pedigree: 0.142, age: 22 },

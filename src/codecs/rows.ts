@@ -4,7 +4,7 @@ import { invalidInput } from '../errors.js';
 import type { Feeds, TensorSpec } from '../runtime/runner.js';
 import type { Feature, Signature } from '../signature/signature.js';
 import { allocate, ELEMENT_TYPES, makeTensor, type TensorData } from '../tensor.js';
-import { checkValue, ValueError, type FeatureValue } from './values.js';
+import { checkValue, FLOAT32_MAX, ValueError, type FeatureValue } from './values.js';
 
 export type Row = Record<string, unknown> | unknown[];
 
@@ -36,8 +36,9 @@ function fastPath(feature: Feature, spec: TensorSpec): Slot['fast'] {
   if (target !== 'float' || kind === 'string' || kind === 'bool') return null;
   if (kind !== 'float' && feature.type !== 'int64') return null;
   const integral = INTEGER_KINDS.has(kind);
-  const lo = Math.max(feature.min ?? -Infinity, integral ? Number.MIN_SAFE_INTEGER : -Infinity);
-  const hi = Math.min(feature.max ?? Infinity, integral ? Number.MAX_SAFE_INTEGER : Infinity);
+  const limit = integral ? Number.MAX_SAFE_INTEGER : spec.type === 'float32' || feature.type === 'float32' ? FLOAT32_MAX : Infinity;
+  const lo = Math.max(feature.min ?? -Infinity, -limit);
+  const hi = Math.min(feature.max ?? Infinity, limit);
   // v - v === 0 holds only for finite numbers (JSON.parse turns 1e400 into Infinity).
   return (v) => (typeof v === 'number' && v - v === 0 && v >= lo && v <= hi && (!integral || Number.isInteger(v)) ? v : undefined);
 }

@@ -68,8 +68,11 @@ export function parseV2Request(body: unknown): V2InferRequest {
   return body as unknown as V2InferRequest;
 }
 
-/** Builds the feeds, checking each tensor's datatype, shape and data against the model's input specs. */
-export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[]): Feeds {
+/**
+ * Builds the feeds, checking each tensor's datatype, shape and data against the model's input specs.
+ * `allowMissing`: the model takes missing values (XGBoost), so null in float data is NaN.
+ */
+export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[], allowMissing = false): Feeds {
   const feeds: Feeds = {};
   request.inputs.forEach((input, i) => {
     const at = `inputs[${i}] (${input.name})`;
@@ -85,14 +88,14 @@ export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[])
     if (values.length !== count) {
       throw invalidInput(`${at}.data`, `shape [${input.shape.join(', ')}] needs ${count} values, got ${values.length}`);
     }
-    feeds[spec.name] = toTensor(type, values, input.shape, at);
+    feeds[spec.name] = toTensor(type, values, input.shape, at, allowMissing);
   });
   return feeds;
 }
 
-function toTensor(type: ElementType, values: unknown[], shape: number[], at: string): Tensor {
+function toTensor(type: ElementType, values: unknown[], shape: number[], at: string, allowMissing: boolean): Tensor {
   const data = allocate(type, values.length);
-  const feature = { name: at, type, input: at, column: null, allowMissing: false };
+  const feature = { name: at, type, input: at, column: null, allowMissing };
   const kind = ELEMENT_TYPES[type].kind;
   for (let i = 0; i < values.length; i++) {
     const v = featureValue(feature, values[i], `${at}.data[${i}]`, false);

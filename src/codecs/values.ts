@@ -15,6 +15,9 @@ const INT_RANGE: Record<string, [number, number]> = {
 
 export type FeatureValue = number | string | boolean;
 
+/** The largest finite float32; beyond it a value would be stored as Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -53,6 +56,7 @@ export function checkValue(feature: Feature, value: unknown, textual: boolean): 
     throw new ValueError(`expected a number, got ${describe(value)}`);
   }
   if (!Number.isFinite(n)) throw new ValueError(`expected a finite number, got ${describe(value)}`);
+  if (feature.type === 'float32' && Math.abs(n) > FLOAT32_MAX) throw new ValueError(`${n} is outside the float32 range`);
   if (kind !== 'float') {
     const [lo, hi] = INT_RANGE[feature.type];
     if (!Number.isInteger(n)) throw new ValueError(`expected an integer, got ${n}`);

@@ -56,9 +56,9 @@ export class CodecPool {
     return { feeds: fromWire(out.feeds), rows: out.rows, single: out.single };
   }
 
-  async decodeV2(body: Buffer, inputs: readonly TensorSpec[]): Promise<{ feeds: Feeds; id?: string; outputs?: string[] }> {
+  async decodeV2(body: Buffer, inputs: readonly TensorSpec[], allowMissing: boolean): Promise<{ feeds: Feeds; id?: string; outputs?: string[] }> {
     const bytes = ownBytes(body);
-    const out = await this.run<DecodedV2>({ kind: 'v2', body: bytes, inputs: [...inputs] }, [bytes.buffer as ArrayBuffer]);
+    const out = await this.run<DecodedV2>({ kind: 'v2', body: bytes, inputs: [...inputs], allowMissing }, [bytes.buffer as ArrayBuffer]);
     return { feeds: fromWire(out.feeds), ...(out.id !== undefined ? { id: out.id } : {}), ...(out.outputs ? { outputs: out.outputs } : {}) };
   }
 

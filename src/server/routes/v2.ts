@@ -47,15 +47,17 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    // Models that handle missing values (XGBoost) take null in their float data as NaN.
+    const allowMissing = model.signature.features?.some((f) => f.allowMissing) ?? false;
     const head = (id: string | undefined) => ({ model_name: model.name, model_version: String(model.version), ...(id !== undefined ? { id } : {}) });
     if (req.body instanceof LargeJsonBody) {
       // Decoded and encoded by the codec worker; the event loop only runs the model.
-      const decoded = await ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs);
+      const decoded = await ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs, allowMissing);
       const outputs = await ctx.dataplane.infer(model, decoded.feeds, decoded.outputs);
       return reply.type('application/json; charset=utf-8').send(await ctx.codecs.encodeV2(outputs, head(decoded.id)));
     }
     const request = parseV2Request(req.body);
-    const feeds = v2ToFeeds(request, model.runner.inputs);
+    const feeds = v2ToFeeds(request, model.runner.inputs, allowMissing);
     const outputs = await ctx.dataplane.infer(model, feeds, request.outputs?.map((o) => o.name));
     return { ...head(request.id), outputs: Object.entries(outputs).map(([name, tensor]) => tensorToV2(name, tensor)) };
   };
