@@ -50,6 +50,26 @@ describe('modelport inspect and convert', () => {
     await converted.runner.dispose();
   });
 
+  it('serve stops with exit code 1 when its workers cannot start (port in use), instead of restarting them', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = String((blocker.address() as { port: number }).port);
+    try {
+      await assert.rejects(
+        run(process.execPath, [CLI, 'serve', join(FIXTURES, '..', '..', 'examples', 'models'), '--port', port, '--workers', '2'], { timeout: 20_000 }),
+        (err: { code: number; stderr: string; stdout: string }) => {
+          assert.equal(err.code, 1);
+          assert.match(err.stderr + err.stdout, /EADDRINUSE/);
+          assert.match(err.stdout, /a worker failed during start-up; stopping/);
+          return true;
+        },
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('fails with a clear message and exit code 1', async () => {
     await assert.rejects(modelport('inspect', join(FIXTURES, 'sklearn/make_fixtures.py')), (err: { code: number; stderr: string }) => {
       assert.equal(err.code, 1);

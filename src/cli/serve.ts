@@ -34,6 +34,7 @@ function primary(options: ServeOptions, log: Logger): void {
   const started = performance.now();
   const aggregator = new AggregatorRegistry();
   let stopping = false;
+  let stopCode = 0;
   let listening = 0;
 
   const fork = () => cluster.fork();
@@ -47,8 +48,14 @@ function primary(options: ServeOptions, log: Logger): void {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         log.info('stopped');
-        process.exit(0);
+        process.exit(stopCode);
       }
+      return;
+    }
+    if (listening < options.workers) {
+      // A worker that fails before the cluster ever served (port in use, unreadable repository) fails again.
+      log.error({ worker: w.id, code, signal }, 'a worker failed during start-up; stopping');
+      stop('start-up failure', 1);
       return;
     }
     log.error({ worker: w.id, code, signal }, 'worker died; starting another');
@@ -61,11 +68,14 @@ function primary(options: ServeOptions, log: Logger): void {
       .then((text) => w.send({ type: METRICS_REPLY, id: message.id, text }))
       .catch((err: Error) => w.send({ type: METRICS_REPLY, id: message.id, error: err.message }));
   });
-  const stop = (signal: string) => {
+  const stop = (reason: string, code = 0) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    stopCode = code;
+    const workers = Object.values(cluster.workers ?? {});
+    log.info(`${reason}: stopping ${workers.length} workers`);
+    if (workers.length === 0) process.exit(code);
+    for (const w of workers) w?.process.kill('SIGTERM');
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
