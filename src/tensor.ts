@@ -33,12 +33,7 @@ export const ELEMENT_TYPES: Record<ElementType, TypeInfo> = {
   uint64: { onnx: 13, v2: 'UINT64', kind: 'bigint' },
 };
 
-const BY_ONNX = new Map(Object.entries(ELEMENT_TYPES).map(([k, v]) => [v.onnx, k as ElementType]));
 const BY_V2 = new Map(Object.entries(ELEMENT_TYPES).map(([k, v]) => [v.v2, k as ElementType]));
-
-export function elementTypeFromOnnx(code: number): ElementType | undefined {
-  return BY_ONNX.get(code);
-}
 
 export function elementTypeFromV2(datatype: string): ElementType | undefined {
   return BY_V2.get(datatype);

@@ -41,5 +41,3 @@ export class PyObject {
     return this.get(name) !== undefined;
   }
 }
-
-export type PyDict = Map<unknown, unknown>;

@@ -45,13 +45,6 @@ export function optionalNumber(obj: PyObject, name: string): number | null {
   return v === undefined || v === null ? null : numberAttr(obj, name);
 }
 
-export function stringAttr(obj: PyObject, name: string): string {
-  const v = obj.get(name);
-  if (typeof v === 'string') return v;
-  if (v instanceof PyBytes) return Buffer.from(v.bytes).toString('latin1');
-  return missing(obj, name, 'a string');
-}
-
 export function objectAttr(obj: PyObject, name: string): PyObject {
   const v = obj.get(name);
   if (!(v instanceof PyObject)) missing(obj, name, 'an object');
