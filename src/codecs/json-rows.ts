@@ -3,18 +3,15 @@
 import { invalidInput } from '../errors.js';
 import type { Signature } from '../signature/signature.js';
 import { tabularFeatures, type RowsSource } from './rows.js';
+import { isJsonObject } from './values.js';
 
 export interface RowsRequest extends RowsSource {
   rows: unknown[];
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function readJsonRows(body: unknown, signature: Signature, model: string): RowsRequest {
   if (Array.isArray(body)) return { rows: body, single: false, where: 'body', textual: false };
-  if (!isPlainObject(body)) {
+  if (!isJsonObject(body)) {
     throw invalidInput(undefined, 'the body must be an object of named features, {"instances": [...]}, or an array of rows');
   }
   const features = tabularFeatures(signature, model);

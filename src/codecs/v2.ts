@@ -2,7 +2,7 @@
 import { invalidInput, ModelportError } from '../errors.js';
 import type { Feeds, TensorSpec } from '../runtime/runner.js';
 import { allocate, elementTypeFromV2, ELEMENT_TYPES, makeTensor, product, type ElementType, type Tensor } from '../tensor.js';
-import { featureValue } from './values.js';
+import { featureValue, isJsonObject } from './values.js';
 
 export interface V2InferRequest {
   id?: string;
@@ -34,26 +34,22 @@ function flatten(data: unknown[], field: string): unknown[] {
   return out;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Validates the request's structure (the protocol's field names and types), naming what is wrong. */
 export function parseV2Request(body: unknown): V2InferRequest {
-  if (!isObject(body)) throw new ModelportError('INVALID_REQUEST', ['the body must be a JSON object with an "inputs" list']);
+  if (!isJsonObject(body)) throw new ModelportError('INVALID_REQUEST', ['the body must be a JSON object with an "inputs" list']);
   if (body.id !== undefined && typeof body.id !== 'string') throw invalidInput('id', 'must be a string');
-  if (body.parameters !== undefined && !isObject(body.parameters)) throw invalidInput('parameters', 'must be an object');
+  if (body.parameters !== undefined && !isJsonObject(body.parameters)) throw invalidInput('parameters', 'must be an object');
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw invalidInput('inputs', 'a non-empty list of tensors is required');
   body.inputs.forEach((input: unknown, i) => {
     const at = `inputs[${i}]`;
-    if (!isObject(input)) throw invalidInput(at, 'must be an object with name, shape, datatype and data');
+    if (!isJsonObject(input)) throw invalidInput(at, 'must be an object with name, shape, datatype and data');
     if (typeof input.name !== 'string' || input.name === '') throw invalidInput(`${at}.name`, 'a non-empty string is required');
     if (!Array.isArray(input.shape) || !input.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw invalidInput(`${at}.shape`, 'must be a list of non-negative integers');
     }
     if (typeof input.datatype !== 'string') throw invalidInput(`${at}.datatype`, 'a string such as FP32 is required');
     if (!Array.isArray(input.data)) throw invalidInput(`${at}.data`, 'must be a list (flat or nested, row-major)');
-    if (input.parameters !== undefined && !isObject(input.parameters)) throw invalidInput(`${at}.parameters`, 'must be an object');
+    if (input.parameters !== undefined && !isJsonObject(input.parameters)) throw invalidInput(`${at}.parameters`, 'must be an object');
   });
   const names = new Set<string>();
   for (const input of body.inputs as V2Tensor[]) {
@@ -61,7 +57,7 @@ export function parseV2Request(body: unknown): V2InferRequest {
     names.add(input.name);
   }
   if (body.outputs !== undefined) {
-    if (!Array.isArray(body.outputs) || !body.outputs.every((o) => isObject(o) && typeof o.name === 'string')) {
+    if (!Array.isArray(body.outputs) || !body.outputs.every((o) => isJsonObject(o) && typeof o.name === 'string')) {
       throw invalidInput('outputs', 'must be a list of {"name": ...}');
     }
   }

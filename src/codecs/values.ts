@@ -25,6 +25,11 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
+/** A JSON object (not an array, not null). */
+export function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Why a value was refused; the caller names the field (built only when a value is refused). */
 export class ValueError extends Error {}
 

@@ -25,8 +25,16 @@ function checkTensor(spec: TensorSpec, feeds: Feeds): number {
   return tensor.dims[0] ?? 1;
 }
 
+/** What serving one model version needs, made on its first request. */
+interface Serving {
+  batcher: Batcher;
+  metrics: ModelMetrics;
+  /** Every output's name: what a request that names none gets. */
+  outputs: string[];
+}
+
 export class Dataplane {
-  private readonly batchers = new WeakMap<ReadyVersion, { batcher: Batcher; metrics: ModelMetrics }>();
+  private readonly batchers = new WeakMap<ReadyVersion, Serving>();
 
   /** `batching` holds the server's defaults; a model's model.yaml may override each. */
   constructor(
@@ -35,7 +43,7 @@ export class Dataplane {
     private readonly batching: BatchingOptions = DEFAULT_BATCHING,
   ) {}
 
-  private batcherFor(model: ReadyVersion): { batcher: Batcher; metrics: ModelMetrics } {
+  private servingFor(model: ReadyVersion): Serving {
     let entry = this.batchers.get(model);
     if (!entry) {
       const own = this.repository.get(model.name).manifest.batching ?? {};
@@ -52,7 +60,7 @@ export class Dataplane {
           metrics.batchRequests.observe(requests);
         },
       });
-      entry = { batcher, metrics };
+      entry = { batcher, metrics, outputs: model.runner.outputs.map((o) => o.name) };
       this.batchers.set(model, entry);
     }
     return entry;
@@ -81,10 +89,11 @@ export class Dataplane {
         }
       }
     }
-    const { batcher, metrics } = this.batcherFor(model);
+    const serving = this.servingFor(model);
+    const { batcher, metrics } = serving;
     let result: Feeds;
     try {
-      result = await batcher.infer(feeds, sizes[0] ?? 1, outputs ?? model.runner.outputs.map((o) => o.name));
+      result = await batcher.infer(feeds, sizes[0] ?? 1, outputs ?? serving.outputs);
     } catch (err) {
       if (err instanceof ModelportError) {
         metrics.rejected.inc();
