@@ -78,7 +78,11 @@ export class ModelRepository {
       model.manifest = source.manifestPath ? await readManifest(source.manifestPath) : {};
     } catch (err) {
       model.error = (err as Error).message;
-      for (const v of model.versions) this.finish(model, Object.assign(v, { state: 'failed' as const, error: model.error }));
+      for (const v of model.versions) {
+        v.state = 'failed';
+        v.error = model.error;
+        this.options.onLoaded?.(model, v);
+      }
       return;
     }
     // One version at a time per model keeps start-up memory bounded; models load in parallel.
@@ -108,10 +112,6 @@ export class ModelRepository {
       version.error = (err as Error).message;
     }
     version.loadMs = performance.now() - started;
-    this.finish(model, version);
-  }
-
-  private finish(model: Model, version: ModelVersion): void {
     this.options.onLoaded?.(model, version);
   }
 

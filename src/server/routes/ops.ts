@@ -11,7 +11,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const models = ctx.repository.list();
     const notReady = models.flatMap((m) => m.versions.filter((v) => v.state !== 'ready')
       .map((v) => ({ model: m.name, version: v.version, state: v.state, ...(v.error ? { error: v.error } : {}) })));
-    const ready = !ctx.isClosing() && notReady.length === 0;
+    const ready = !ctx.isClosing() && ctx.repository.isReady();
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : ctx.isClosing() ? 'shutting down' : 'not ready',
       ...(notReady.length ? { not_ready: notReady } : {}),
