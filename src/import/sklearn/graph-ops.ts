@@ -5,7 +5,8 @@ export function f64(g: GraphBuilder, name: string, values: ArrayLike<number>, di
   return g.constant(name, { type: 'float64', dims, values });
 }
 
-const axes = (g: GraphBuilder, ...axis: number[]) => g.constant('axes', { type: 'int64', dims: [axis.length], values: axis });
+/** An int64 list of axes, as Reduce*, Unsqueeze and friends take it. */
+export const axes = (g: GraphBuilder, ...axis: number[]) => g.constant('axes', { type: 'int64', dims: [axis.length], values: axis });
 
 /** x @ W + b, with W given row-major as [rows = input width, cols = outputs]. */
 export function affine(g: GraphBuilder, x: string, weights: ArrayLike<number>, rows: number, cols: number, bias: ArrayLike<number> | null): string {

@@ -3,7 +3,7 @@ import type { GraphBuilder } from '../../onnx/builder.js';
 import type { PyObject } from '../pickle/values.js';
 import { array, attr, classesOf, ConversionError, inputWidth, optionalArray, shortName } from './attrs.js';
 import { register, type Features, type StepResult } from './converter.js';
-import { affine, f64, normalizedExp, reduceSum, transpose } from './graph-ops.js';
+import { affine, axes, f64, normalizedExp, reduceSum, transpose } from './graph-ops.js';
 import { numpySum } from './numeric.js';
 
 function result(g: GraphBuilder, jll: string, estimator: PyObject): StepResult {
@@ -27,7 +27,7 @@ function gaussian(estimator: PyObject, input: Features, g: GraphBuilder): StepRe
     const logs = Float64Array.from({ length: width }, (_, j) => Math.log(2 * Math.PI * v[i * width + j]));
     return Math.log(prior[i]) + -0.5 * numpySum(logs);
   });
-  const x = g.op('Unsqueeze', [input.name, g.constant('axes', { type: 'int64', dims: [1], values: [1] })]);
+  const x = g.op('Unsqueeze', [input.name, axes(g, 1)]);
   const diff = g.op('Sub', [x, f64(g, 'theta', theta.numbers(), [nClasses, width])]);
   const scaled = g.op('Div', [g.op('Mul', [diff, diff]), f64(g, 'var', v, [nClasses, width])]);
   const distance = reduceSum(g, scaled, 2, false);

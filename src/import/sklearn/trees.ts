@@ -7,6 +7,7 @@ import { PyObject } from '../pickle/values.js';
 import { treeEnsemble, type TargetTree, type TreeLayout } from '../trees/ensemble.js';
 import { classesOf, ConversionError, inputWidth, objectAttr, shortName } from './attrs.js';
 import { register, type Features, type StepResult } from './converter.js';
+import { f64 } from './graph-ops.js';
 import { numpySum } from './numeric.js';
 
 export interface SklearnTree {
@@ -74,8 +75,7 @@ function classifier(estimator: PyObject, input: Features, g: GraphBuilder): Step
   const x = roundToFloat32(g, input.name);
   const sums = treeEnsemble(g, x, entries, { nTargets: nClasses, nFeatures: input.width, mode: 'LEQ', type: 'float64' });
   if (trees.length === 1) return { kind: 'classifier', probabilities: sums, decision: sums, classes };
-  const n = g.constant('n_trees', { type: 'float64', dims: [], values: [trees.length] });
-  const proba = g.op('Div', [sums, n]);
+  const proba = g.op('Div', [sums, f64(g, 'n_trees', [trees.length], [])]);
   return { kind: 'classifier', probabilities: proba, decision: proba, classes };
 }
 
@@ -90,8 +90,7 @@ function regressor(estimator: PyObject, input: Features, g: GraphBuilder): StepR
   const x = roundToFloat32(g, input.name);
   const sums = treeEnsemble(g, x, entries, { nTargets: nOutputs, nFeatures: input.width, mode: 'LEQ', type: 'float64' });
   if (trees.length === 1) return { kind: 'regressor', value: sums, targets: nOutputs };
-  const n = g.constant('n_trees', { type: 'float64', dims: [], values: [trees.length] });
-  return { kind: 'regressor', value: g.op('Div', [sums, n]), targets: nOutputs };
+  return { kind: 'regressor', value: g.op('Div', [sums, f64(g, 'n_trees', [trees.length], [])]), targets: nOutputs };
 }
 
 register({
