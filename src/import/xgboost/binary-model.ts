@@ -76,6 +76,7 @@ export function parseBinaryModel(bytes: Uint8Array): XgbModel {
   const info = r.need(numTrees * 4);
   const treeInfo = Array.from({ length: numTrees }, (_, i) => r.i32(info + i * 4));
   let bestIteration: number | undefined;
+  let savedByWrapper = false;
   if (containExtraAttrs !== 0 && r.remaining >= 8) {
     const countAt = r.need(8);
     const count = Number(new DataView(bytes.buffer, bytes.byteOffset + countAt, 8).getBigUint64(0, true));
@@ -83,6 +84,7 @@ export function parseBinaryModel(bytes: Uint8Array): XgbModel {
       const key = r.string();
       const value = r.string();
       if (key === 'best_iteration' && /^\d+$/.test(value)) bestIteration = Number(value);
+      if (key === 'scikit_learn') savedByWrapper = true;
     }
   }
   const margin = majorVersion >= 1 ? baseMarginOf(objective, baseScore) : Math.fround(baseScore);
@@ -95,5 +97,6 @@ export function parseBinaryModel(bytes: Uint8Array): XgbModel {
     trees,
     treeInfo,
     ...(bestIteration !== undefined ? { bestIteration } : {}),
+    ...(savedByWrapper ? { savedByWrapper } : {}),
   };
 }

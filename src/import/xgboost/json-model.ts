@@ -98,6 +98,7 @@ export function modelFromDocument(doc: Doc): XgbModel {
     treeInfo,
     ...(names ? { featureNames: names } : {}),
     ...(best !== undefined ? { bestIteration: int(best, 'best_iteration') } : {}),
+    ...(attributes.scikit_learn !== undefined ? { savedByWrapper: true } : {}),
     ...(name === 'dart' ? { treeWeights: Array.from(floats(booster.weight_drop, 'weight_drop')) } : {}),
   };
 }

@@ -21,6 +21,11 @@ export interface XgbModel {
   featureNames?: string[];
   /** From the booster's attributes: set by early stopping. */
   bestIteration?: number;
+  /**
+   * The file was written by a scikit-learn wrapper's save_model (its attributes hold a `scikit_learn` entry), so
+   * the program that trained it reloads it as a wrapper, whose predict() stops at best_iteration.
+   */
+  savedByWrapper?: boolean;
   /** dart boosters weigh each tree. */
   treeWeights?: number[];
 }

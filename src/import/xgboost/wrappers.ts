@@ -41,8 +41,9 @@ function classesOf(wrapper: PyObject): (string | number)[] | undefined {
 }
 
 /**
- * The rounds the wrapper's predict() uses: best_iteration + 1 after early stopping (kept on the pickled
- * Booster, or on the wrapper in older versions), or best_ntree_limit in pickles from before XGBoost 1.0.
+ * The rounds a scikit-learn wrapper's predict() uses: best_iteration + 1 after early stopping, or best_ntree_limit in
+ * pickles from before XGBoost 1.0. Versions keep it in different places: XGBoost 1.x sets Python attributes on the
+ * pickled Booster (or, before 1.0, on the wrapper); XGBoost ≥ 2 keeps it only in the model's learner attributes.
  */
 function roundsOf(wrapper: PyObject, model: XgbModel): number | undefined {
   const booster = wrapper.get('_Booster');
@@ -55,12 +56,15 @@ function roundsOf(wrapper: PyObject, model: XgbModel): number | undefined {
     const limit = holder.get('best_ntree_limit');
     if (typeof limit === 'number' && limit > 0) return Math.ceil(limit / model.numParallelTree);
   }
-  return undefined;
+  return model.bestIteration !== undefined ? model.bestIteration + 1 : undefined;
 }
 
 function wrapperOptions(wrapper: PyObject, model: XgbModel): XgbStepOptions {
-  // A raw Booster predicts with every tree, as Booster.predict does.
-  if (shortName(wrapper) === 'Booster') return {};
+  if (shortName(wrapper) === 'Booster') {
+    // A raw Booster predicts with every tree, as Booster.predict does, unless a wrapper wrote the file: the
+    // program that trained it reloads it with XGBClassifier/XGBRegressor.load_model and predicts as the wrapper.
+    return model.savedByWrapper && model.bestIteration !== undefined ? { rounds: model.bestIteration + 1 } : {};
+  }
   const classes = shortName(wrapper).includes('Classifier') ? classesOf(wrapper) : undefined;
   const rounds = roundsOf(wrapper, model);
   return { ...(classes ? { classes } : {}), ...(rounds !== undefined ? { rounds } : {}) };
