@@ -9,8 +9,12 @@ export const ERROR_CATALOG = {
   ROUTE_NOT_FOUND: { status: 404, message: 'No route {0} {1}' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is larger than the limit of {0} bytes' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Content type '{0}' is not accepted here; send {1}" },
+  UNAUTHORIZED: { status: 401, message: 'A valid API key is required: send it as Authorization: Bearer <key>' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests: at most {0} per {1}; retry in {2} s' },
+  TIMEOUT: { status: 504, message: "Model '{0}' did not answer within {1} ms" },
   OVERLOADED: { status: 503, message: "Model '{0}' has too many requests waiting; retry shortly" },
   MODEL_NOT_READY: { status: 503, message: "Model '{0}' version {1} is not ready: {2}" },
+  NOT_EXPLAINABLE: { status: 400, message: "Model '{0}' cannot be explained exactly: {1}" },
   INFERENCE_FAILED: { status: 500, message: "Model '{0}' failed while scoring: {1}" },
   INTERNAL: { status: 500, message: 'Internal server error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -116,4 +116,30 @@ describe('dynamic batching', () => {
     assert.deepEqual(Array.from(l.y.data as Float64Array).filter((_, i) => i % 2 === 0), big.map((v) => v * 2));
     assert.deepEqual(s.label.data, ['100']);
   });
+
+  it('times out a request that waits too long and drops its queued work, without disturbing the running batch', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const runner = new FakeRunner();
+    const slow: Runner = {
+      inputs: runner.inputs,
+      outputs: runner.outputs,
+      async run(feeds, outputs) {
+        await gate;
+        return runner.run(feeds, outputs);
+      },
+      dispose: async () => {},
+    };
+    // max_batch_size 1: the first request runs alone; the second waits in the queue behind it.
+    const b = new Batcher(slow, options({ maxBatchSize: 1 }), 'm');
+    const first = b.infer(rows(1), 1, ['y'], 1000);
+    await new Promise((r) => setImmediate(r));
+    const second = b.infer(rows(2), 1, ['y'], 20);
+    await assert.rejects(second, (err: ModelportError) => err.code === 'TIMEOUT' && err.status === 504 && /within 20 ms/.test(err.message));
+    assert.equal(b.queued, 0, 'the timed-out request left the queue');
+    release();
+    assert.deepEqual(Array.from((await first).y.data as Float64Array), [2, 3]);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(runner.runs, [1], 'the timed-out request never ran');
+  });
 });

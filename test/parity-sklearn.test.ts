@@ -66,7 +66,7 @@ describe('scikit-learn parity', () => {
             t.diagnostic(`max abs error ${err}`);
             assert.ok(err <= tolerance, `probabilities differ by ${err}`);
           } else {
-            const values = rows(out.variable);
+            const values = rows(out.value);
             const want = (expected.predict as (number | number[])[]).map((v) => (Array.isArray(v) ? v : [v]));
             const err = maxAbsError(values, want);
             t.diagnostic(`max abs error ${err}`);

@@ -58,7 +58,7 @@ describe('unpickler', () => {
       ['builtins.eval via STACK_GLOBAL', '\x80\x04\x8c\x08builtins\x8c\x04eval\x93\x8c\x041+1\x85R.', /builtins\.eval/],
       ['getattr', "c__builtin__\ngetattr\n.", /getattr/],
       ['subprocess via INST', "(S'ls'\nisubprocess\nPopen\n.", /subprocess\.Popen/],
-      ['an unsupported scikit-learn estimator', "csklearn.svm._classes\nSVC\n.", /SVC is not supported; supported scikit-learn estimators: .*RandomForestClassifier/],
+      ['an unsupported scikit-learn estimator', "csklearn.cluster._kmeans\nKMeans\n.", /^sklearn.cluster._kmeans.KMeans is not supported \(`modelport inspect --supported` lists what is\)$/],
       ['persistent ids', "\x80\x02X\x01\x00\x00\x00aQ.", /persistent ids/],
       ['REDUCE of a non-class', '\x80\x02K\x01)R.', /not a known class/],
     ];

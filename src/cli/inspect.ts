@@ -2,6 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { importArtifacts, type ImportedModel } from '../import/artifact.js';
+import { supportedSklearnEstimators } from '../import/sklearn/index.js';
 import { DEFAULT_TUNING } from '../runtime/onnx-runner.js';
 import { deriveSignature } from '../signature/signature.js';
 import { signatureView } from '../server/views.js';
@@ -33,6 +34,12 @@ export async function inspect(paths: string[], options: { json?: boolean }): Pro
   } finally {
     await model.runner.dispose();
   }
+}
+
+/** The estimator classes a pickle may hold (scikit-learn's, and XGBoost's wrappers), one per line. */
+export function listSupported(options: { json?: boolean }): void {
+  const names = supportedSklearnEstimators();
+  console.log(options.json ? JSON.stringify(names) : names.join('\n'));
 }
 
 export async function convert(paths: string[], output: string): Promise<void> {

@@ -1,75 +1,107 @@
 #!/usr/bin/env node
 // The modelport command line.
-import { availableParallelism } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_BATCHING, DEFAULT_BODY_LIMIT } from '../defaults.js';
+import { Command } from 'commander';
+import { ApiKeys, hashKey, readKeyFile } from '../server/api-keys.js';
 import { SERVER_VERSION } from '../version.js';
+import { addServeOptions, resolveServeSettings } from './serve-config.js';
 import { serve } from './serve.js';
 
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function milliseconds(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n > 10_000) throw new InvalidArgumentError('expected milliseconds from 0 to 10000');
-  return n;
-}
-
-interface ServeFlags {
+/** The settings of `serve`, resolved from flags, environment, config file and defaults (serve-config.ts). */
+interface ServeSettings {
   port: number;
   host: string;
-  logLevel: string;
-  bodyLimit: number;
   workers: number;
+  logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
+  accessLog: boolean;
+  logPayloads: boolean;
+  bodyLimit: number;
+  requestTimeout: number;
   maxBatchSize: number;
   maxDelayMs: number;
   maxQueue: number;
+  readiness: 'all' | 'any';
+  cors?: string[];
+  apiKey?: string[];
+  apiKeysFile?: string;
+  protectMetrics: boolean;
+  rateLimit?: number;
+  rateLimitWindow: number;
+  watch: boolean;
+  watchInterval: number;
+  adminKey?: string[];
+  modelName?: string;
   intraOpThreads: number;
   interOpThreads: number;
-  modelName?: string;
 }
 
 const program = new Command('modelport')
   .description('Serve scikit-learn, XGBoost and ONNX models as a REST API')
   .version(SERVER_VERSION);
 
-program.command('serve')
+addServeOptions(program.command('serve'))
   .description('serve every model in a model repository folder')
   .argument('[repository]', 'model repository folder', 'models')
-  .option('-p, --port <port>', 'port to listen on', integer(0, 65535), 8080)
-  .option('-H, --host <host>', 'address to listen on (0.0.0.0 in a container)', '127.0.0.1')
-  .option('-w, --workers <n>', 'worker processes, each serving every model', integer(1, 256), availableParallelism())
-  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-  .option('--body-limit <bytes>', 'largest request body accepted', integer(1, 2 ** 31), DEFAULT_BODY_LIMIT)
-  .option('--max-batch-size <rows>', 'most rows per model run (dynamic batching)', integer(1, 1_000_000), DEFAULT_BATCHING.maxBatchSize)
-  .option('--max-delay-ms <ms>', 'how long a request waits to be batched; 0 batches what arrives together', milliseconds, DEFAULT_BATCHING.maxDelayMs)
-  .option('--max-queue <requests>', 'requests waiting per model before 503', integer(1, 1_000_000), DEFAULT_BATCHING.maxQueue)
-  .option('--model-name <name>', 'serve the folder as one model of this name (e.g. KServe\'s /mnt/models)')
-  .option('--intra-op-threads <n>', 'onnxruntime threads within an operator, per worker', integer(1, 256), 1)
-  .option('--inter-op-threads <n>', 'onnxruntime threads across operators, per worker', integer(1, 256), 1)
-  .action(async (repository: string, o: ServeFlags) => {
+  .addHelpText('after', '\nEvery setting can also come from its environment variable or from modelport.yaml (key = flag name);\n' +
+    'the command line wins over the environment, which wins over the file.')
+  .action(async (repository: string, _flags: unknown, command: Command) => {
+    const o = resolveServeSettings(command) as unknown as ServeSettings;
+    const hashes = o.apiKeysFile ? readKeyFile(o.apiKeysFile) : [];
     await serve(repository, {
       port: o.port,
       host: o.host,
       logLevel: o.logLevel,
+      logFormat: o.logFormat,
       bodyLimit: o.bodyLimit,
       workers: o.workers,
       batching: { maxBatchSize: o.maxBatchSize, maxDelayMs: o.maxDelayMs, maxQueue: o.maxQueue },
       tuning: { intraOpThreads: o.intraOpThreads, interOpThreads: o.interOpThreads },
+      ...(o.requestTimeout > 0 ? { requestTimeoutMs: o.requestTimeout } : {}),
+      readiness: o.readiness,
+      operations: {
+        accessLog: o.accessLog,
+        logPayloads: o.logPayloads,
+        ...(o.cors?.length ? { cors: o.cors.includes('*') ? '*' : o.cors } : {}),
+        ...(o.apiKey?.length || hashes.length ? { apiKeys: ApiKeys.fromKeys(o.apiKey ?? [], hashes) } : {}),
+        protectMetrics: o.protectMetrics,
+        ...(o.rateLimit ? { rateLimit: { max: o.rateLimit, windowMs: o.rateLimitWindow } } : {}),
+      },
+      ...(o.watch ? { watchIntervalMs: o.watchInterval } : {}),
+      ...(o.adminKey?.length ? { adminKeys: ApiKeys.fromKeys(o.adminKey) } : {}),
       ...(o.modelName ? { modelName: o.modelName } : {}),
     });
   });
 
+program.command('hash-key')
+  .description('print the line that --api-keys-file takes for an API key (read from standard input when not given)')
+  .argument('[key]', 'the key; prefer standard input, which keeps it out of the shell history')
+  .action(async (key: string | undefined) => {
+    let secret = key;
+    if (secret === undefined) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    }
+    if (!secret) throw new Error('the key is empty');
+    console.log(`sha256:${hashKey(secret)}`);
+  });
+
 program.command('inspect')
   .description('show what a model artifact holds: estimator, inputs, outputs, classes')
-  .argument('<artifacts...>', 'pickle, joblib, XGBoost or ONNX files (several compose in order)')
+  .argument('[artifacts...]', 'pickle, joblib, XGBoost or ONNX files (several compose in order)')
   .option('--json', 'print JSON')
-  .action(async (artifacts: string[], opts: { json?: boolean }) => (await import('./inspect.js')).inspect(artifacts, opts));
+  .option('--supported', 'list the estimators Modelport converts')
+  .action(async (artifacts: string[], opts: { json?: boolean; supported?: boolean }) => {
+    const cli = await import('./inspect.js');
+    if (opts.supported) return cli.listSupported(opts);
+    if (artifacts.length === 0) throw new Error('inspect needs an artifact (or --supported)');
+    return cli.inspect(artifacts, opts);
+  });
+
+program.command('explain')
+  .description('print exact per-feature contributions (TreeSHAP, linear) for each row of a CSV or JSON file, as JSON lines')
+  .argument('<files...>', 'the model artifacts (several compose in order), then the input file (.csv or .json)')
+  .action(async (files: string[]) => (await import('./explain.js')).explain(files));
 
 program.command('convert')
   .description('convert model artifacts into one ONNX file')

@@ -6,26 +6,46 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
+import type { ReadinessPolicy } from '../repository/repository.js';
 import type { BatchingOptions } from '../runtime/batcher.js';
 import type { SessionTuning } from '../runtime/onnx-runner.js';
+import type { ApiKeys } from '../server/api-keys.js';
+import type { OperationsOptions } from '../server/operations.js';
 
 export interface ServeOptions {
   port: number;
   host: string;
   logLevel: string;
+  /** pretty: readable lines; json: one JSON object a line (containers); auto: pretty on a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
   bodyLimit: number;
   workers: number;
   batching: BatchingOptions;
   tuning: SessionTuning;
   /** Serve the folder as one model of this name (KServe mounts a model at /mnt/models). */
   modelName?: string;
+  requestTimeoutMs?: number;
+  readiness: ReadinessPolicy;
+  operations: OperationsOptions;
+  /** Poll the repository for changes this often (--watch). */
+  watchIntervalMs?: number;
+  adminKeys?: ApiKeys;
+}
+
+function logger(options: ServeOptions): Logger {
+  const pretty = options.logFormat === 'pretty' || (options.logFormat === 'auto' && process.stdout.isTTY === true);
+  if (!pretty) return pino({ level: options.logLevel });
+  return pino({
+    level: options.logLevel,
+    transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+  });
 }
 
 const METRICS_REQUEST = 'modelport:metrics';
 const METRICS_REPLY = 'modelport:metrics-reply';
 
 export async function serve(repoPath: string, options: ServeOptions): Promise<void> {
-  const log = pino({ level: options.logLevel });
+  const log = logger(options);
   if (options.workers > 1 && cluster.isPrimary) return primary(options, log);
   return worker(repoPath, options, log.child(cluster.isWorker ? { worker: cluster.worker?.id } : {}));
 }
@@ -112,7 +132,9 @@ async function worker(repoPath: string, options: ServeOptions, log: Logger): Pro
     tuning: options.tuning,
     ...(options.modelName ? { singleModel: options.modelName } : {}),
     onLoaded(model, v) {
-      if (v.state === 'ready' && v.signature) {
+      if (v.state === 'ready' && v.reloadError) {
+        log.error({ model: model.name, version: v.version, error: v.reloadError }, `cannot reload ${model.name}; still serving v${v.version}`);
+      } else if (v.state === 'ready' && v.signature) {
         const line = {
           model: model.name,
           version: v.version,
@@ -138,9 +160,15 @@ async function worker(repoPath: string, options: ServeOptions, log: Logger): Pro
     logger: log,
     metrics,
     batching: options.batching,
+    readiness: options.readiness,
+    operations: options.operations,
+    ...(options.adminKeys ? { adminKeys: options.adminKeys } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(cluster.isWorker ? { metricsText: clusterMetrics } : {}),
   });
   await server.app.listen({ port: options.port, host: options.host });
+  const stopWatching = options.watchIntervalMs === undefined ? null
+    : repository.watch(options.watchIntervalMs, (err) => log.error({ err }, 'cannot rescan the repository'));
   if (!cluster.isWorker) {
     const models = repository.list();
     log.info({ repository: root, models: models.length, startup_ms: Math.round(performance.now() - started) },
@@ -152,6 +180,7 @@ async function worker(repoPath: string, options: ServeOptions, log: Logger): Pro
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: finishing in-flight requests`);
+    stopWatching?.();
     await server.close();
     process.exit(0);
   };

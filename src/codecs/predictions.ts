@@ -68,6 +68,7 @@ export class PredictionEncoder {
       for (let c = 0; c < width; c++) map[String(this.displayLabel(c))] = data[r * width + c];
       prediction.probabilities = map;
     }
+    if (s.scoreOutput && outputs[s.scoreOutput]) prediction.score = elementAt(outputs[s.scoreOutput], r);
     return prediction;
   }
 }

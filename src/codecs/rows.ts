@@ -33,7 +33,7 @@ function fastPath(feature: Feature, spec: TensorSpec): Slot['fast'] {
   const kind = ELEMENT_TYPES[feature.type].kind;
   const target = ELEMENT_TYPES[spec.type].kind;
   // Float tensors only: integer tensors and narrow integer types keep the slow path, which checks ranges.
-  if (target !== 'float' || kind === 'string' || kind === 'bool') return null;
+  if (target !== 'float' || kind === 'string' || kind === 'bool' || feature.categoriesOnly) return null;
   if (kind !== 'float' && feature.type !== 'int64') return null;
   const integral = INTEGER_KINDS.has(kind);
   const limit = integral ? Number.MAX_SAFE_INTEGER : spec.type === 'float32' || feature.type === 'float32' ? FLOAT32_MAX : Infinity;
@@ -46,6 +46,8 @@ function fastPath(feature: Feature, spec: TensorSpec): Slot['fast'] {
 interface Plan {
   features: Feature[];
   slots: Slot[];
+  /** Columns a row may carry that the model does not read. */
+  ignored: Set<string>;
   names: string;
   specs: readonly TensorSpec[];
 }
@@ -75,7 +77,8 @@ function planFor(signature: Signature, model: string): Plan {
         fast: fastPath(feature, spec),
       };
     });
-    plan = { features, slots, names: features.map((f) => f.name).join(', '), specs };
+    const ignored = new Set(signature.ignoredFeatures ?? []);
+    plan = { features, slots, ignored, names: features.map((f) => f.name).join(', '), specs };
     plans.set(signature, plan);
   }
   return plan;
@@ -136,9 +139,9 @@ export function rowsToFeeds(signature: Signature, model: string, rows: readonly 
       put(slot, r, value);
     }
     let keys = 0;
-    for (const key in record) if (Object.hasOwn(record, key)) keys++;
+    for (const key in record) if (Object.hasOwn(record, key) && !plan.ignored.has(key)) keys++;
     if (keys !== present) {
-      const unknown = Object.keys(record).find((k) => !slots.some((s) => s.feature.name === k)) ?? '';
+      const unknown = Object.keys(record).find((k) => !plan.ignored.has(k) && !slots.some((s) => s.feature.name === k)) ?? '';
       throw invalidInput(field(r, unknown), `unknown feature (expected: ${plan.names})`);
     }
   }

@@ -1,6 +1,7 @@
 // Open Inference Protocol (KServe V2) JSON tensors ⇄ onnxruntime tensors.
 import { invalidInput, ModelportError } from '../errors.js';
 import type { Feeds, TensorSpec } from '../runtime/runner.js';
+import type { Feature } from '../signature/signature.js';
 import { allocate, elementTypeFromV2, ELEMENT_TYPES, makeTensor, product, type ElementType, type Tensor } from '../tensor.js';
 import { featureValue, isJsonObject } from './values.js';
 
@@ -65,10 +66,11 @@ export function parseV2Request(body: unknown): V2InferRequest {
 }
 
 /**
- * Builds the feeds, checking each tensor's datatype, shape and data against the model's input specs.
- * `allowMissing`: the model takes missing values (XGBoost), so null in float data is NaN.
+ * Builds the feeds, checking each tensor's datatype, shape and data against the model's input specs, and each
+ * value against the feature it feeds: null is a missing value where that feature takes one (NaN in float data,
+ * the missing marker in string data); known categories only where the model refuses others.
  */
-export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[], allowMissing = false): Feeds {
+export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[], features: readonly Feature[] | null = null): Feeds {
   const feeds: Feeds = {};
   request.inputs.forEach((input, i) => {
     const at = `inputs[${i}] (${input.name})`;
@@ -84,17 +86,28 @@ export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[],
     if (values.length !== count) {
       throw invalidInput(`${at}.data`, `shape [${input.shape.join(', ')}] needs ${count} values, got ${values.length}`);
     }
-    feeds[spec.name] = toTensor(type, values, input.shape, at, allowMissing);
+    feeds[spec.name] = toTensor(type, values, input.shape, at, checksFor(spec, at, features));
   });
   return feeds;
 }
 
-function toTensor(type: ElementType, values: unknown[], shape: number[], at: string, allowMissing: boolean): Tensor {
+/** The checks for each column of a tensor (one for a [N] or [N, 1] tensor): the datatype, and what its feature accepts. */
+function checksFor(spec: TensorSpec, at: string, features: readonly Feature[] | null): Feature[] {
+  const width = spec.shape.length === 2 && spec.shape[1] > 1 ? spec.shape[1] : 1;
+  return Array.from({ length: width }, (_, c) => {
+    const f = features?.find((x) => x.input === spec.name && (x.column === null || x.column === c));
+    return {
+      name: at, type: spec.type, input: spec.name, column: null, allowMissing: f?.allowMissing ?? false,
+      ...(f?.categoriesOnly ? { categories: f.categories, categoriesOnly: true } : {}),
+    };
+  });
+}
+
+function toTensor(type: ElementType, values: unknown[], shape: number[], at: string, checks: Feature[]): Tensor {
   const data = allocate(type, values.length);
-  const feature = { name: at, type, input: at, column: null, allowMissing };
   const kind = ELEMENT_TYPES[type].kind;
   for (let i = 0; i < values.length; i++) {
-    const v = featureValue(feature, values[i], `${at}.data[${i}]`, false);
+    const v = featureValue(checks[i % checks.length], values[i], `${at}.data[${i}]`, false);
     if (kind === 'bigint') (data as BigInt64Array)[i] = BigInt(v as number);
     else if (kind === 'string') (data as string[])[i] = v as string;
     else (data as Float64Array)[i] = Number(v);

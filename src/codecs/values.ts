@@ -1,7 +1,7 @@
 // One feature value, checked against the feature's type. JSON bodies must send real JSON types; text sources
 // (query strings, CSV) are parsed strictly, so '0x10', '' or ' 1 ' never pass as numbers.
 import { invalidInput } from '../errors.js';
-import type { Feature } from '../signature/signature.js';
+import { MISSING_STRING, type Feature } from '../signature/signature.js';
 import { ELEMENT_TYPES } from '../tensor.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -37,8 +37,14 @@ export class ValueError extends Error {}
 export function checkValue(feature: Feature, value: unknown, textual: boolean): FeatureValue {
   const kind = ELEMENT_TYPES[feature.type].kind;
   if (kind === 'string') {
-    if (typeof value === 'string') return value;
-    throw new ValueError(`expected a string, got ${describe(value)}`);
+    // An empty CSV or query field is missing where the model takes missing values, else an empty string.
+    if (value === null || (textual && value === '' && feature.allowMissing)) {
+      if (feature.allowMissing) return MISSING_STRING;
+      throw new ValueError('a value is required (missing values are not accepted for this feature)');
+    }
+    if (typeof value !== 'string') throw new ValueError(`expected a string, got ${describe(value)}`);
+    if (value === MISSING_STRING) throw new ValueError('U+FDD0 is reserved for missing values; send null');
+    return knownCategory(feature, value);
   }
   if (kind === 'bool') {
     if (typeof value === 'boolean') return value;
@@ -54,7 +60,7 @@ export function checkValue(feature: Feature, value: unknown, textual: boolean): 
   } else if (value === null || (textual && typeof value === 'string' && MISSING_TEXT.has(value.trim()))) {
     if (feature.allowMissing && kind === 'float') return NaN;
     throw new ValueError(feature.allowMissing ? 'a missing value is allowed only for float features'
-      : 'a value is required (this model does not accept missing values)');
+      : 'a value is required (missing values are not accepted for this feature)');
   } else if (textual && typeof value === 'string' && DECIMAL.test(value.trim())) {
     n = Number(value.trim());
   } else {
@@ -69,7 +75,15 @@ export function checkValue(feature: Feature, value: unknown, textual: boolean): 
   }
   if (feature.min !== undefined && n < feature.min) throw new ValueError(`${n} is below the minimum ${feature.min}`);
   if (feature.max !== undefined && n > feature.max) throw new ValueError(`${n} is above the maximum ${feature.max}`);
-  return n;
+  return knownCategory(feature, n);
+}
+
+/** The value itself, unless the model knows only its categories and this is none of them. */
+function knownCategory<T extends string | number>(feature: Feature, value: T): T {
+  const categories = feature.categoriesOnly ? feature.categories : undefined;
+  if (!categories || categories.includes(value)) return value;
+  const known = categories.slice(0, 10).map((c) => JSON.stringify(c)).join(', ');
+  throw new ValueError(`${describe(value)} is not a known category (known: ${known}${categories.length > 10 ? ', …' : ''})`);
 }
 
 /** checkValue, with a refusal turned into a 400 that names `field`. */

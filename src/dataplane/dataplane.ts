@@ -7,6 +7,7 @@ import { DEFAULT_BATCHING } from '../defaults.js';
 import { Batcher, type BatchingOptions } from '../runtime/batcher.js';
 import type { Feeds, TensorSpec } from '../runtime/runner.js';
 import { product } from '../tensor.js';
+import { isExplainer, type Explainer } from '../explain/index.js';
 
 /** Checks one tensor against the spec it feeds; returns its batch size. */
 function checkTensor(spec: TensorSpec, feeds: Feeds): number {
@@ -37,10 +38,12 @@ export class Dataplane {
   private readonly batchers = new WeakMap<ReadyVersion, Serving>();
 
   /** `batching` holds the server's defaults; a model's model.yaml may override each. */
+  /** `timeoutMs` bounds how long a request may wait for and run its model (504 after it). */
   constructor(
     readonly repository: ModelRepository,
     private readonly metrics: Metrics,
     private readonly batching: BatchingOptions = DEFAULT_BATCHING,
+    private readonly timeoutMs?: number,
   ) {}
 
   private servingFor(model: ReadyVersion): Serving {
@@ -71,6 +74,33 @@ export class Dataplane {
     return this.repository.ready(name, version);
   }
 
+  /** The version's explainer, or a 400 NOT_EXPLAINABLE saying why it has none (checked before a request is read). */
+  explainerOf(model: ReadyVersion): Explainer {
+    const explainer = model.explainer;
+    if (!isExplainer(explainer)) throw new ModelportError('NOT_EXPLAINABLE', [model.name, explainer?.reason ?? 'only models converted from pickles and XGBoost files are explained, not ONNX graphs']);
+    if (model.runner.inputs.length !== 1 || model.runner.inputs[0].name !== explainer.input) {
+      throw new ModelportError('NOT_EXPLAINABLE', [model.name, 'it takes its columns as separate inputs']);
+    }
+    return explainer;
+  }
+
+  /**
+   * Exact per-feature contributions for the feeds' rows: [rows, outputs, features + 1], the base value last
+   * (see src/explain). A model without an exact explainer is a 400 NOT_EXPLAINABLE saying why.
+   */
+  async explain(model: ReadyVersion, feeds: Feeds): Promise<{ explainer: Explainer; rows: number; contributions: Float64Array }> {
+    const explainer = this.explainerOf(model);
+    const spec = model.runner.inputs[0];
+    const rows = checkTensor(spec, feeds);
+    if (rows === 0) throw invalidInput(spec.name, 'the batch is empty');
+    model.inflight++;
+    try {
+      return { explainer, rows, contributions: explainer.explain(feeds[spec.name].data as ArrayLike<number>, rows) };
+    } finally {
+      model.inflight--;
+    }
+  }
+
   /** Scores the feeds (any batch size the model accepts) and returns the requested outputs, or all of them. */
   async infer(model: ReadyVersion, feeds: Feeds, outputs?: readonly string[]): Promise<Feeds> {
     const specs = model.runner.inputs;
@@ -92,8 +122,10 @@ export class Dataplane {
     const serving = this.servingFor(model);
     const { batcher, metrics } = serving;
     let result: Feeds;
+    // The repository releases a version taken out of service only once nothing is in flight on it.
+    model.inflight++;
     try {
-      result = await batcher.infer(feeds, sizes[0] ?? 1, outputs ?? serving.outputs);
+      result = await batcher.infer(feeds, sizes[0] ?? 1, outputs ?? serving.outputs, this.timeoutMs);
     } catch (err) {
       if (err instanceof ModelportError) {
         metrics.rejected.inc();
@@ -101,6 +133,8 @@ export class Dataplane {
       }
       metrics.failed.inc();
       throw new ModelportError('INFERENCE_FAILED', [model.name, (err as Error).message]);
+    } finally {
+      model.inflight--;
     }
     metrics.ok.inc();
     metrics.rows.inc(sizes[0] ?? 0);

@@ -7,7 +7,10 @@ import { importOnnx } from './onnx/onnx-artifact.js';
 import { readPickle } from './pickle/joblib.js';
 import type { ClassResolver } from './pickle/unpickler.js';
 import { importEstimators, resolveSklearn } from './sklearn/index.js';
+import { attachXgboostSettings } from './xgboost/settings.js';
 import { boosterFromFile, resolveXgboost } from './xgboost/wrappers.js';
+import type { Manifest } from '../repository/manifest.js';
+import { explainerFor, type Explainer, type NotExplainable } from '../explain/index.js';
 
 /** Every class a model pickle may name beyond Python's and numpy's own. */
 const resolveEstimators: ClassResolver = (module, name) => resolveXgboost(module, name) ?? resolveSklearn(module, name);
@@ -17,6 +20,8 @@ export interface ImportedModel {
   hints: ArtifactHints;
   /** The ONNX graph the runner executes (for `modelport convert`). */
   onnx: Uint8Array;
+  /** Exact per-feature contributions for the same input rows, or why the model has none. */
+  explainer?: Explainer | NotExplainable;
 }
 
 export interface Artifact {
@@ -50,10 +55,16 @@ export function detectFormat(artifact: Artifact): ArtifactFormat {
   throw new Error(`${artifact.name}: format not recognised (expected ONNX, a pickle or joblib file, or an XGBoost model)`);
 }
 
-export async function importArtifacts(artifacts: readonly Artifact[], tuning: SessionTuning): Promise<ImportedModel> {
+/** model.yaml settings that change how artifacts convert. */
+export type ImportSettings = Pick<Manifest, 'xgboost' | 'explain'>;
+
+export async function importArtifacts(artifacts: readonly Artifact[], tuning: SessionTuning, settings: ImportSettings = {}): Promise<ImportedModel> {
   if (artifacts.length === 0) throw new Error('no artifact to load');
   const formats = artifacts.map(detectFormat);
-  if (formats.length === 1 && formats[0] === 'onnx') return importOnnx(artifacts[0].bytes, tuning);
+  if (formats.length === 1 && formats[0] === 'onnx') {
+    if (settings.xgboost) throw new Error("model.yaml sets 'xgboost' but the model is an ONNX graph, not an XGBoost booster");
+    return importOnnx(artifacts[0].bytes, tuning);
+  }
   if (formats.includes('onnx')) throw new Error('an ONNX file cannot be composed with other artifacts');
   const objects = artifacts.map((artifact, i) => {
     try {
@@ -62,5 +73,13 @@ export async function importArtifacts(artifacts: readonly Artifact[], tuning: Se
       throw new Error(`${artifact.name}: ${(err as Error).message}`);
     }
   });
-  return importEstimators(objects, tuning);
+  attachXgboostSettings(objects, settings.xgboost);
+  try {
+    const imported = await importEstimators(objects, tuning);
+    return { ...imported, explainer: explainerFor(objects, settings.explain) };
+  } catch (err) {
+    // Errors from converting name the files they are about, as reading errors do.
+    (err as Error).message = `${artifacts.map((a) => a.name).join(' + ')}: ${(err as Error).message}`;
+    throw err;
+  }
 }

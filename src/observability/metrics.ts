@@ -57,6 +57,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Where modelport_model_ready reads the versions from, at every scrape (versions come and go on reload). */
+  modelStates: () => { model: string; version: number; ready: boolean }[] = () => [];
+
   readonly modelState = new Gauge({
     name: 'modelport_model_ready',
     help: '1 when a model version is ready to serve, 0 otherwise',
@@ -64,6 +67,10 @@ export class Metrics {
     // Across cluster workers: ready only where every worker has it ready.
     aggregator: 'min',
     registers: [this.registry],
+    collect: () => {
+      this.modelState.reset();
+      for (const s of this.modelStates()) this.modelState.set({ model: s.model, version: String(s.version) }, s.ready ? 1 : 0);
+    },
   });
 
   constructor() {

@@ -18,17 +18,34 @@ export interface BatchingConfig {
   max_queue?: number;
 }
 
+/** XGBoost settings: `iteration_range: [0, n]` predicts with the first n boosting rounds (0: every round). */
+export interface XgboostConfig {
+  iteration_range?: [number, number];
+}
+
+/** Which version folders load (Triton's version_policy): every one, the N highest, or the ones listed. */
+export type VersionPolicy = { all: true } | { latest: number } | { specific: number[] };
+
 export interface Manifest {
   description?: string;
+  version_policy?: VersionPolicy;
   artifacts?: string[];
   inputs?: ManifestInput[];
   /** Class id (or raw class value) → display label. */
   labels?: Record<string, string>;
   task?: 'classification' | 'regression' | 'other';
   batching?: BatchingConfig;
+  xgboost?: XgboostConfig;
+  explain?: ExplainConfig;
 }
 
-const KEYS = new Set(['description', 'artifacts', 'inputs', 'labels', 'task', 'batching']);
+/** `explain:` what a linear model's contributions are measured against (tree models use their covers). */
+export interface ExplainConfig {
+  /** Each input feature's mean over the training data, in input order. */
+  background_mean?: number[];
+}
+
+const KEYS = new Set(['description', 'version_policy', 'artifacts', 'inputs', 'labels', 'task', 'batching', 'xgboost', 'explain']);
 
 function fail(file: string, message: string): never {
   throw new Error(`${file}: ${message}`);
@@ -51,6 +68,7 @@ export function validateManifest(raw: unknown, file: string): Manifest {
     if (typeof m.description !== 'string') fail(file, "'description' must be a string");
     out.description = m.description;
   }
+  if (m.version_policy !== undefined) out.version_policy = validateVersionPolicy(m.version_policy, file);
   if (m.artifacts !== undefined) {
     if (!Array.isArray(m.artifacts) || m.artifacts.length === 0 || !m.artifacts.every((a) => typeof a === 'string' && a !== '')) {
       fail(file, "'artifacts' must be a non-empty list of file names");
@@ -96,7 +114,56 @@ export function validateManifest(raw: unknown, file: string): Manifest {
     }
     out.batching = b as BatchingConfig;
   }
+  if (m.xgboost !== undefined) out.xgboost = validateXgboost(m.xgboost, file);
+  if (m.explain !== undefined) out.explain = validateExplain(m.explain, file);
   return out;
+}
+
+function validateExplain(raw: unknown, file: string): ExplainConfig {
+  const usage = "'explain' must be a mapping {background_mean: [one number per input feature]}";
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, usage);
+  for (const [k, v] of Object.entries(raw)) {
+    if (k !== 'background_mean') fail(file, `unknown key 'explain.${k}' (known: background_mean)`);
+    if (!Array.isArray(v) || v.length === 0 || !v.every((n) => typeof n === 'number' && Number.isFinite(n))) fail(file, usage);
+  }
+  return raw as ExplainConfig;
+}
+
+function validateXgboost(raw: unknown, file: string): XgboostConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, "'xgboost' must be a mapping, e.g. {iteration_range: [0, 100]}");
+  const out: XgboostConfig = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k !== 'iteration_range') fail(file, `unknown key 'xgboost.${k}' (known: iteration_range)`);
+    const range = v as unknown[];
+    if (!Array.isArray(range) || range.length !== 2 || !range.every((n) => Number.isInteger(n) && (n as number) >= 0)) {
+      fail(file, "'xgboost.iteration_range' must be [begin, end]: two integers ≥ 0, e.g. [0, 100] for the first 100 rounds");
+    }
+    const [begin, end] = range as [number, number];
+    if (begin !== 0) fail(file, "'xgboost.iteration_range' must start at 0 (the rounds used are the first end rounds)");
+    out.iteration_range = [begin, end];
+  }
+  return out;
+}
+
+function validateVersionPolicy(raw: unknown, file: string): VersionPolicy {
+  const usage = "'version_policy' must be all, latest, {latest: N} or {specific: [versions]}";
+  if (raw === 'all') return { all: true };
+  if (raw === 'latest') return { latest: 1 };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || Object.keys(raw).length !== 1) fail(file, usage);
+  const [[key, value]] = Object.entries(raw);
+  if (key === 'latest' && isPositiveInt(value)) return { latest: value };
+  if (key === 'specific' && Array.isArray(value) && value.length > 0 && value.every((v) => Number.isInteger(v) && v >= 0)) {
+    return { specific: value as number[] };
+  }
+  return fail(file, usage);
+}
+
+/** The versions a policy keeps, from the version numbers found on disk. */
+export function selectVersions(found: readonly number[], policy: VersionPolicy | undefined): number[] {
+  const sorted = [...found].sort((a, b) => a - b);
+  if (!policy || 'all' in policy) return sorted;
+  if ('latest' in policy) return sorted.slice(-policy.latest);
+  return sorted.filter((v) => policy.specific.includes(v));
 }
 
 function validateInput(entry: unknown, where: string): ManifestInput {

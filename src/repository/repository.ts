@@ -1,17 +1,22 @@
 // The model repository: loads every version of every model, keeps each one's state, and resolves requests
-// to a ready version. A model that fails to load is reported and never takes the others down.
-import { readFile } from 'node:fs/promises';
+// to a ready version. A model that fails to load is reported and never takes the others down. While serving it
+// can pick up what changed on disk: a new or changed version loads beside the serving one, is warmed with one
+// inference and swapped in with one assignment; a failed load leaves the serving version in place; a version
+// taken out of service is released only once the requests that started on it have finished.
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ModelportError } from '../errors.js';
 import { importArtifacts } from '../import/artifact.js';
-import type { Runner } from '../runtime/runner.js';
+import type { Explainer, NotExplainable } from '../explain/index.js';
+import type { Feeds, Runner } from '../runtime/runner.js';
 import { DEFAULT_TUNING, type SessionTuning } from '../runtime/onnx-runner.js';
 import { deriveSignature, type Signature } from '../signature/signature.js';
-import { readManifest, type Manifest } from './manifest.js';
+import { allocate, makeTensor } from '../tensor.js';
+import { readManifest, selectVersions, type Manifest } from './manifest.js';
 import { scanRepository, scanSingleModel, type ModelSource, type VersionSource } from './scan.js';
 
-export type VersionState = 'loading' | 'ready' | 'failed';
+export type VersionState = 'loading' | 'ready' | 'failed' | 'unavailable';
 
 export interface ModelVersion {
   name: string;
@@ -19,10 +24,18 @@ export interface ModelVersion {
   state: VersionState;
   artifacts: string[];
   error?: string;
+  /** A reload of this version's changed files failed; it keeps serving what it had. */
+  reloadError?: string;
   loadMs?: number;
   estimator?: string;
   runner?: Runner;
   signature?: Signature;
+  /** Exact per-feature contributions for the runner's input rows, or why there are none. */
+  explainer?: Explainer | NotExplainable;
+  /** Requests scoring on this version now (counted by the dataplane); it is released only when none are left. */
+  inflight: number;
+  /** Sizes and times of the files it was loaded from: when they change, the version is reloaded. */
+  fingerprint: string;
 }
 
 export interface Model {
@@ -30,19 +43,41 @@ export interface Model {
   manifest: Manifest;
   /** Set when model.yaml itself is broken: no version of the model loads. */
   error?: string;
-  /** Ascending by version number. */
+  /** Ascending by version number. Replaced as a whole, never edited in place, so a reader sees one state. */
   versions: ModelVersion[];
+  /** Unloaded through the repository API: a rescan leaves it unloaded until it is loaded again. */
+  unloaded?: boolean;
 }
 
 export interface RepositoryOptions {
   tuning?: SessionTuning;
   /** Serve `root` as this one model's folder rather than as a repository of models. */
   singleModel?: string;
-  /** Called once per version when it has loaded or failed. */
+  /** Called once per version load, at start-up and on every reload, when it has loaded or failed. */
   onLoaded?: (model: Model, version: ModelVersion) => void;
+  /** How long a version taken out of service stays usable for requests already holding it (ms). */
+  retireGraceMs?: number;
 }
 
 export type ReadyVersion = ModelVersion & { runner: Runner; signature: Signature };
+
+/**
+ * 'all': ready when every model can serve, so a rollout with a model that does not load never takes traffic
+ * (the default, like Triton's strict readiness). 'any': ready when at least one model can serve, so a server of
+ * many models keeps serving the rest while one is broken.
+ */
+export type ReadinessPolicy = 'all' | 'any';
+
+const DEFAULT_RETIRE_GRACE_MS = 2000;
+
+/** What a request that names no version gets: the highest version that can serve, else the highest. */
+export function defaultVersion(model: Model): ModelVersion | undefined {
+  for (let i = model.versions.length - 1; i >= 0; i--) if (model.versions[i].state === 'ready') return model.versions[i];
+  return model.versions[model.versions.length - 1];
+}
+
+/** A pause that does not keep the process alive. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 function artifactPaths(source: VersionSource, manifest: Manifest): string[] {
   if (manifest.artifacts) {
@@ -57,54 +92,127 @@ function artifactPaths(source: VersionSource, manifest: Manifest): string[] {
   return source.files;
 }
 
+/** Size and modification time of each file (missing files count too): equal fingerprints, same bytes in practice. */
+async function fingerprint(paths: readonly string[]): Promise<string> {
+  const parts = await Promise.all(paths.map(async (p) => {
+    const s = await stat(p).catch(() => null);
+    return `${p}:${s ? `${s.size}:${s.mtimeMs}` : '-'}`;
+  }));
+  return parts.join('|');
+}
+
+function versionFiles(source: VersionSource, manifest: Manifest, manifestPath: string | null): string[] {
+  const files = manifest.artifacts && source.dir ? manifest.artifacts.map((f) => join(source.dir as string, f)) : source.files;
+  return manifestPath ? [...files, manifestPath] : files;
+}
+
+/** One inference on typed zeros (or empty strings), so the first real request does not pay for lazy set-up. */
+async function warm(runner: Runner): Promise<void> {
+  const feeds: Feeds = {};
+  for (const spec of runner.inputs) {
+    const dims = spec.shape.map((d) => (d < 0 ? 1 : d));
+    feeds[spec.name] = makeTensor(spec.type, allocate(spec.type, dims.reduce((a, b) => a * b, 1)), dims);
+  }
+  // A model may refuse made-up input (an encoder that knows no empty category): warming is best effort.
+  await runner.run(feeds).catch(() => undefined);
+}
+
 export class ModelRepository {
   private readonly models = new Map<string, Model>();
+  /** Runners of versions taken out of service, waiting for their last requests. */
+  private readonly retiring = new Set<Runner>();
+  private refreshing: Promise<void> | null = null;
 
   private constructor(readonly root: string, private readonly options: RepositoryOptions) {}
 
   /** Scans the folder and loads every model; resolves once each version is ready or failed. */
   static async open(root: string, options: RepositoryOptions = {}): Promise<ModelRepository> {
     const repo = new ModelRepository(root, options);
-    const sources = options.singleModel ? await scanSingleModel(root, options.singleModel) : await scanRepository(root);
-    await Promise.all(sources.map((source) => repo.loadModel(source)));
+    const sources = await repo.scan();
+    await Promise.all(sources.map((source) => repo.update(source)));
     return repo;
   }
 
-  private async loadModel(source: ModelSource): Promise<void> {
-    const model: Model = { name: source.name, manifest: {}, versions: [] };
-    this.models.set(source.name, model);
-    model.versions = source.versions.map((v) => ({ name: source.name, version: v.version, state: 'loading', artifacts: [] }));
+  private scan(): Promise<ModelSource[]> {
+    const { singleModel } = this.options;
+    return singleModel ? scanSingleModel(this.root, singleModel) : scanRepository(this.root);
+  }
+
+  /**
+   * Brings one model in line with its folder: loads the versions its policy keeps that are new or whose files
+   * changed, each beside the one serving, and swaps them in; retires the versions it no longer keeps.
+   */
+  private async update(source: ModelSource, force = false): Promise<void> {
+    const current = this.models.get(source.name);
+    let manifest: Manifest;
     try {
-      model.manifest = source.manifestPath ? await readManifest(source.manifestPath) : {};
+      manifest = source.manifestPath ? await readManifest(source.manifestPath) : {};
     } catch (err) {
-      model.error = (err as Error).message;
-      for (const v of model.versions) {
-        v.state = 'failed';
-        v.error = model.error;
-        this.options.onLoaded?.(model, v);
+      const message = (err as Error).message;
+      if (current?.versions.some((v) => v.state === 'ready')) {
+        // A broken edit of model.yaml must not take a serving model down: report it, keep serving.
+        for (const v of current.versions) v.reloadError = message;
+        this.options.onLoaded?.(current, current.versions[current.versions.length - 1]);
+        return;
       }
+      const model: Model = { name: source.name, manifest: {}, error: message, versions: [] };
+      model.versions = source.versions.map((v) => ({ ...this.blank(source.name, v.version), state: 'failed', error: message }));
+      this.models.set(source.name, model);
+      for (const v of model.versions) this.options.onLoaded?.(model, v);
+      if (current) this.retireAll(current);
       return;
     }
-    // One version at a time per model keeps start-up memory bounded; models load in parallel.
-    for (const [i, v] of source.versions.entries()) {
-      await this.loadVersion(model, model.versions[i], v);
+    const model: Model = current ?? { name: source.name, manifest, versions: [] };
+    model.manifest = manifest;
+    delete model.error;
+
+    const keep = new Set(selectVersions(source.versions.map((v) => v.version), manifest.version_policy));
+    const wanted = source.versions.filter((v) => keep.has(v.version));
+    // One version at a time per model keeps memory bounded; models load in parallel.
+    for (const v of wanted) {
+      const files = versionFiles(v, manifest, source.manifestPath);
+      const print = await fingerprint(files);
+      const serving = model.versions.find((x) => x.version === v.version);
+      if (serving && serving.fingerprint === print && !force) continue;
+      const candidate = await this.load(model, v, print);
+      if (candidate.state !== 'ready' && serving?.state === 'ready') {
+        serving.reloadError = candidate.error;
+        this.options.onLoaded?.(model, candidate);
+        continue;
+      }
+      this.swap(model, candidate, serving);
+      this.options.onLoaded?.(model, candidate);
+    }
+    if (!current) this.models.set(source.name, model);
+    const gone = model.versions.filter((x) => !keep.has(x.version) || !source.versions.some((v) => v.version === x.version));
+    if (gone.length) {
+      model.versions = model.versions.filter((x) => !gone.includes(x));
+      for (const v of gone) this.retire(v);
     }
   }
 
-  private async loadVersion(model: Model, version: ModelVersion, source: VersionSource): Promise<void> {
+  private blank(name: string, version: number): ModelVersion {
+    return { name, version, state: 'loading', artifacts: [], inflight: 0, fingerprint: '' };
+  }
+
+  /** Loads a version into a new object, never touching the one that serves. */
+  private async load(model: Model, source: VersionSource, print: string): Promise<ModelVersion> {
+    const version = { ...this.blank(model.name, source.version), fingerprint: print };
     const started = performance.now();
     try {
       const paths = artifactPaths(source, model.manifest);
       version.artifacts = paths.map((p) => basename(p));
       const artifacts = await Promise.all(paths.map(async (p) => ({ name: basename(p), bytes: await readFile(p) })));
-      const imported = await importArtifacts(artifacts, this.options.tuning ?? DEFAULT_TUNING);
+      const imported = await importArtifacts(artifacts, this.options.tuning ?? DEFAULT_TUNING, model.manifest);
       try {
         version.signature = deriveSignature(imported.runner.inputs, imported.runner.outputs, model.manifest, imported.hints);
+        await warm(imported.runner);
       } catch (err) {
         await imported.runner.dispose();
         throw err;
       }
       version.runner = imported.runner;
+      version.explainer = imported.explainer;
       version.estimator = imported.hints.estimator;
       version.state = 'ready';
     } catch (err) {
@@ -112,11 +220,92 @@ export class ModelRepository {
       version.error = (err as Error).message;
     }
     version.loadMs = performance.now() - started;
-    this.options.onLoaded?.(model, version);
+    return version;
   }
 
+  /** Puts `next` in the place of `previous` (or beside the others) in one assignment, then retires `previous`. */
+  private swap(model: Model, next: ModelVersion, previous: ModelVersion | undefined): void {
+    model.versions = [...model.versions.filter((v) => v !== previous), next].sort((a, b) => a.version - b.version);
+    if (previous) this.retire(previous);
+  }
+
+  /**
+   * Releases a version once no request holds it: after a grace period for requests that resolved it but have not
+   * reached the dataplane yet (a large body still decoding), and when none is in flight.
+   */
+  private retire(version: ModelVersion): void {
+    const runner = version.runner;
+    if (!runner) return;
+    this.retiring.add(runner);
+    void (async () => {
+      await sleep(this.options.retireGraceMs ?? DEFAULT_RETIRE_GRACE_MS);
+      while (version.inflight > 0) await sleep(10);
+      // close() may have released it already.
+      if (this.retiring.delete(runner)) await runner.dispose();
+    })();
+  }
+
+  private retireAll(model: Model): void {
+    for (const v of model.versions) this.retire(v);
+  }
+
+  /** Rescans the folder: new and changed versions load and swap in, removed ones retire. One rescan at a time. */
+  refresh(): Promise<void> {
+    if (!this.refreshing) {
+      this.refreshing = (async () => {
+        const sources = await this.scan();
+        await Promise.all(sources.filter((s) => !this.models.get(s.name)?.unloaded).map((s) => this.update(s)));
+        const names = new Set(sources.map((s) => s.name));
+        for (const [name, model] of this.models) {
+          if (names.has(name)) continue;
+          this.models.delete(name);
+          this.retireAll(model);
+        }
+      })().finally(() => { this.refreshing = null; });
+    }
+    return this.refreshing;
+  }
+
+  /** Polls the folder every `intervalMs` and refreshes on a change; returns the function that stops it. */
+  watch(intervalMs: number, onError: (err: Error) => void): () => void {
+    let stopped = false;
+    const tick = async () => {
+      try {
+        await this.refresh();
+      } catch (err) {
+        onError(err as Error);
+      }
+      if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
+    };
+    let timer = setTimeout(() => void tick(), intervalMs);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }
+
+  /** (Re)loads one model from its folder, whatever its files' times say (the repository API's load). */
+  async loadModel(name: string): Promise<Model> {
+    const source = (await this.scan()).find((s) => s.name === name);
+    if (!source) throw new ModelportError('MODEL_NOT_FOUND', [name]);
+    const model = this.models.get(name);
+    if (model) delete model.unloaded;
+    await this.update(source, true);
+    return this.get(name);
+  }
+
+  /** Takes a model out of service (the repository API's unload); requests already running on it finish. */
+  unloadModel(name: string): void {
+    const model = this.get(name);
+    const old = model.versions;
+    model.unloaded = true;
+    model.versions = old.map((v) => ({ ...this.blank(name, v.version), state: 'unavailable', artifacts: v.artifacts }));
+    for (const v of old) this.retire(v);
+  }
+
+  /** By name: models load in parallel and finish in any order. */
   list(): Model[] {
-    return [...this.models.values()];
+    return [...this.models.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   get(name: string): Model {
@@ -125,32 +314,41 @@ export class ModelRepository {
     return model;
   }
 
-  /** The version a request names, or the highest version when it names none. */
+  /** The version a request names; when it names none, the highest that can serve (else the highest). */
   version(name: string, version?: string | number): ModelVersion {
     const model = this.get(name);
-    if (version === undefined || version === '') return model.versions[model.versions.length - 1];
+    const versions = model.versions;
+    if (version === undefined || version === '') {
+      const chosen = defaultVersion(model);
+      if (!chosen) throw new ModelportError('MODEL_NOT_FOUND', [name]);
+      return chosen;
+    }
     const wanted = typeof version === 'number' ? version : /^\d+$/.test(version) ? Number(version) : NaN;
-    const found = model.versions.find((v) => v.version === wanted);
+    const found = versions.find((v) => v.version === wanted);
     if (!found) throw new ModelportError('VERSION_NOT_FOUND', [name, version]);
     return found;
   }
 
-  /** Like version(), but only a version that can serve: 503 while it loads or when it failed. */
+  /** Like version(), but only a version that can serve: 503 while it loads, when it failed or was unloaded. */
   ready(name: string, version?: string | number): ReadyVersion {
     const v = this.version(name, version);
     if (v.state !== 'ready' || !v.runner || !v.signature) {
-      throw new ModelportError('MODEL_NOT_READY', [name, v.version, v.state === 'failed' ? `it failed to load: ${v.error}` : 'it is loading']);
+      const why = v.state === 'failed' ? `it failed to load: ${v.error}` : v.state === 'unavailable' ? 'it is unloaded' : 'it is loading';
+      throw new ModelportError('MODEL_NOT_READY', [name, v.version, why]);
     }
     return v as ReadyVersion;
   }
 
-  /** Ready when every version that should load has loaded. */
-  isReady(): boolean {
-    return this.list().every((m) => m.versions.every((v) => v.state === 'ready'));
+  isReady(policy: ReadinessPolicy = 'all'): boolean {
+    const serves = (m: Model) => m.versions.some((v) => v.state === 'ready');
+    const models = this.list().filter((m) => !m.unloaded);
+    return policy === 'any' ? models.some(serves) : models.every(serves);
   }
 
   async close(): Promise<void> {
     const runners = this.list().flatMap((m) => m.versions.flatMap((v) => (v.runner ? [v.runner] : [])));
-    await Promise.all(runners.map((r) => r.dispose()));
+    const retiring = [...this.retiring];
+    this.retiring.clear();
+    await Promise.all([...runners, ...retiring].map((r) => r.dispose()));
   }
 }

@@ -24,6 +24,8 @@ interface Pending {
   /** For a request larger than max_batch_size: rows scored so far and their outputs. */
   offset: number;
   parts: Feeds[];
+  /** Set once the caller has its answer or its error (a timed-out request may still be in a running batch). */
+  settled: boolean;
 }
 
 export interface BatchStats {
@@ -78,17 +80,37 @@ export class Batcher {
     return this.queue.length;
   }
 
-  /** Scores a request; `rows` is its batch size, `outputs` the outputs it wants. */
-  infer(feeds: Feeds, rows: number, outputs: readonly string[]): Promise<Feeds> {
+  /**
+   * Scores a request; `rows` is its batch size, `outputs` the outputs it wants. After `timeoutMs` the caller gets
+   * a TIMEOUT error and whatever of the request has not run yet is dropped from the queue.
+   */
+  infer(feeds: Feeds, rows: number, outputs: readonly string[], timeoutMs?: number): Promise<Feeds> {
     if (this.queue.length >= this.options.maxQueue) {
       const err = new ModelportError('OVERLOADED', [this.model]);
       err.retryAfter = 1;
       return Promise.reject(err);
     }
     return new Promise<Feeds>((resolve, reject) => {
-      this.queue.push({ feeds, rows, outputs, resolve, reject, offset: 0, parts: [] });
+      let timer: NodeJS.Timeout | undefined;
+      const p: Pending = {
+        feeds, rows, outputs, offset: 0, parts: [], settled: false,
+        resolve: (out) => { if (!p.settled) { p.settled = true; clearTimeout(timer); resolve(out); } },
+        reject: (err) => { if (!p.settled) { p.settled = true; clearTimeout(timer); reject(err); } },
+      };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.remove(p);
+          p.reject(new ModelportError('TIMEOUT', [this.model, timeoutMs]));
+        }, timeoutMs);
+      }
+      this.queue.push(p);
       this.schedule();
     });
+  }
+
+  private remove(p: Pending): void {
+    const at = this.queue.indexOf(p);
+    if (at >= 0) this.queue.splice(at, 1);
   }
 
   private schedule(): void {
@@ -144,13 +166,13 @@ export class Batcher {
     try {
       p.parts.push(await this.run(chunk, end - p.offset, p.outputs, 1));
     } catch (err) {
-      this.queue.splice(this.queue.indexOf(p), 1);
+      this.remove(p);
       p.reject(err);
       return;
     }
     p.offset = end;
     if (end < p.rows) return;
-    this.queue.splice(this.queue.indexOf(p), 1);
+    this.remove(p);
     p.resolve(Object.fromEntries(p.outputs.map((name) => [name, concat(p.parts.map((part) => part[name]))])));
   }
 

@@ -29,7 +29,9 @@ export class OnnxRunner implements Runner {
       intraOpNumThreads: tuning.intraOpThreads,
       interOpNumThreads: tuning.interOpThreads,
       executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
+      // 'basic' folds constants and drops redundant nodes but fuses nothing: the extended fusions rewrite float64
+      // arithmetic (MatMul then Mul by a scalar becomes FusedMatMul with a float32 factor, ~1e-8 off).
+      graphOptimizationLevel: 'basic',
       // Failures come back as exceptions with the same message; keep onnxruntime's own log for fatal errors.
       logSeverityLevel: 4,
     });

@@ -8,11 +8,16 @@ import { Metrics } from '../observability/metrics.js';
 import type { ModelRepository } from '../repository/repository.js';
 import type { BatchingOptions } from '../runtime/batcher.js';
 import type { ServerContext } from './context.js';
+import { registerOperations, requestId, type OperationsOptions } from './operations.js';
+import type { ReadinessPolicy } from '../repository/repository.js';
 import { sendError } from './http-errors.js';
 import { jsonParser } from './large-body.js';
+import { docsRoutes } from './routes/docs.js';
 import { opsRoutes } from './routes/ops.js';
 import { simpleRoutes } from './routes/simple.js';
 import { v2Routes } from './routes/v2.js';
+import { v2RepositoryRoutes } from './routes/v2-repository.js';
+import type { ApiKeys } from './api-keys.js';
 
 export interface AppOptions {
   bodyLimit?: number;
@@ -23,6 +28,14 @@ export interface AppOptions {
   batching?: BatchingOptions;
   /** The Prometheus text to serve; by default this process's own registry (a cluster worker asks the primary). */
   metricsText?: () => Promise<string>;
+  /** Longest a request may wait for and run its model; 504 after it. */
+  requestTimeoutMs?: number;
+  /** When /readyz and /v2/health/ready answer 200: every model loaded ('all', the default) or at least one. */
+  readiness?: ReadinessPolicy;
+  /** Access logs, CORS, security headers, API keys, rate limits. */
+  operations?: OperationsOptions;
+  /** Keys for the Open Inference Protocol's repository extension (load, unload); the extension is off without them. */
+  adminKeys?: ApiKeys;
 }
 
 export interface ModelportApp {
@@ -38,8 +51,10 @@ export async function createApp(repository: ModelRepository, options: AppOptions
   let closing = false;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    // Per-request lines would dominate the log at thousands of requests a second; failures are logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's two lines per request are replaced by one access-log line (operations.ts), which can be turned off.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    requestIdHeader: false,
+    genReqId: requestId,
     bodyLimit,
     // Keep-alive sockets that sit idle are closed at shutdown; busy ones finish their request first.
     forceCloseConnections: 'idle',
@@ -48,12 +63,14 @@ export async function createApp(repository: ModelRepository, options: AppOptions
   });
   const context: ServerContext = {
     repository,
-    dataplane: new Dataplane(repository, metrics, options.batching),
+    dataplane: new Dataplane(repository, metrics, options.batching, options.requestTimeoutMs),
     metrics,
     metricsText: options.metricsText ?? (() => metrics.registry.metrics()),
     bodyLimit,
     codecs: new CodecPool(),
     isClosing: () => closing,
+    isReady: () => !closing && repository.isReady(options.readiness ?? 'all'),
+    extensions: options.adminKeys ? ['model_repository'] : [],
   };
 
   // Once shutdown begins, every answer closes its connection, so keep-alive clients move to another instance
@@ -77,13 +94,15 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     reply.code(404).send(new ModelportError('ROUTE_NOT_FOUND', [req.method, req.url.split('?')[0]]).toJSON());
   });
 
+  await registerOperations(app, options.operations ?? {}, bodyLimit);
   await app.register(async (scope) => opsRoutes(scope, context));
+  await app.register(async (scope) => docsRoutes(scope, context));
   await app.register(async (scope) => simpleRoutes(scope, context));
   await app.register(async (scope) => v2Routes(scope, context), { prefix: '/v2' });
+  const adminKeys = options.adminKeys;
+  if (adminKeys) await app.register(async (scope) => v2RepositoryRoutes(scope, context, adminKeys), { prefix: '/v2/repository' });
 
-  for (const model of repository.list()) {
-    for (const v of model.versions) metrics.modelState.set({ model: model.name, version: String(v.version) }, v.state === 'ready' ? 1 : 0);
-  }
+  metrics.modelStates = () => repository.list().flatMap((m) => m.versions.map((v) => ({ model: m.name, version: v.version, ready: v.state === 'ready' })));
 
   return {
     app,

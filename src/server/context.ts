@@ -15,4 +15,8 @@ export interface ServerContext {
   codecs: CodecPool;
   /** True once shutdown has begun: readiness fails so load balancers stop sending traffic. */
   isClosing: () => boolean;
+  /** The readiness verdict of /readyz and /v2/health/ready: the repository's under the policy, and not closing. */
+  isReady: () => boolean;
+  /** Open Inference Protocol extensions served (named in GET /v2). */
+  extensions: string[];
 }

@@ -26,7 +26,7 @@ export type ErrorShape = 'modelport' | 'v2';
 
 /** Sends an error in the shape of the route family: Modelport's own, or the Open Inference Protocol's. */
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply, bodyLimit: number, shape: ErrorShape): void {
-  const e = toModelportError(err, request, bodyLimit, shape === 'v2' ? 'application/json' : 'application/json or text/csv');
+  const e = toModelportError(err, request, bodyLimit, shape === 'v2' ? 'application/json' : 'application/json, text/csv or a form');
   if (e.status >= 500) request.log.error({ err }, 'request failed');
   if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
   reply.code(e.status).send(shape === 'v2' ? { error: e.message } : e.toJSON());

@@ -1,5 +1,5 @@
 // JSON views of models for the listing and metadata routes.
-import type { Model, ModelVersion } from '../repository/repository.js';
+import { defaultVersion, type Model, type ModelVersion } from '../repository/repository.js';
 import type { Signature } from '../signature/signature.js';
 
 export function signatureView(signature: Signature) {
@@ -13,10 +13,13 @@ export function signatureView(signature: Signature) {
       ...(f.min !== undefined ? { min: f.min } : {}),
       ...(f.max !== undefined ? { max: f.max } : {}),
       ...(f.categories ? { categories: f.categories } : {}),
+      ...(f.categoriesOnly ? { categories_only: true } : {}),
     })) ?? null,
+    ...(signature.ignoredFeatures ? { ignored_features: signature.ignoredFeatures } : {}),
     labels: signature.labels,
     inputs: signature.inputs,
     outputs: signature.outputs,
+    ...(signature.info ? { info: signature.info } : {}),
   };
 }
 
@@ -27,12 +30,13 @@ export function versionView(v: ModelVersion) {
     artifacts: v.artifacts,
     ...(v.estimator ? { estimator: v.estimator } : {}),
     ...(v.error ? { error: v.error } : {}),
+    ...(v.reloadError ? { reload_error: v.reloadError } : {}),
     ...(v.loadMs !== undefined ? { load_ms: Math.round(v.loadMs * 10) / 10 } : {}),
   };
 }
 
 export function modelSummary(model: Model) {
-  const latest = model.versions[model.versions.length - 1];
+  const latest = defaultVersion(model);
   return {
     name: model.name,
     ...(model.manifest.description ? { description: model.manifest.description } : {}),

@@ -4,6 +4,13 @@ import type { Manifest, ManifestInput } from '../repository/manifest.js';
 import type { TensorSpec } from '../runtime/runner.js';
 import type { ElementType } from '../tensor.js';
 
+/**
+ * How a missing value (null in JSON, an empty CSV field) travels in a string tensor: U+FDD0 is a Unicode
+ * noncharacter, reserved for a program's internal use, so no real text holds it; the codecs refuse it from clients.
+ * Graphs treat it as NaN is treated in numeric columns (imputed, or an encoder's NaN/None category).
+ */
+export const MISSING_STRING = '\uFDD0';
+
 export type Task = 'classification' | 'regression' | 'other';
 
 export interface Feature {
@@ -19,6 +26,8 @@ export interface Feature {
   min?: number;
   max?: number;
   categories?: (string | number)[];
+  /** Values outside `categories` are refused (the encoder raises on unknown categories). */
+  categoriesOnly?: boolean;
 }
 
 export interface Signature {
@@ -28,12 +37,18 @@ export interface Signature {
   outputs: readonly TensorSpec[];
   /** Named features for row-oriented requests; null when the inputs are not a table (images, sequences). */
   features: Feature[] | null;
+  /** Columns a request may carry that the model does not read (dropped by a ColumnTransformer). */
+  ignoredFeatures?: string[];
   /** Class values as the model knows them, and the labels shown for them. */
   classValues: (string | number)[] | null;
   labels: string[] | null;
   labelOutput: string | null;
   probabilityOutput: string | null;
   valueOutput: string | null;
+  /** A classifier's one-number decision value shown beside its label (an outlier score). */
+  scoreOutput: string | null;
+  /** What the importer decided that a client should know (e.g. the XGBoost boosting rounds used). */
+  info?: Record<string, string | number>;
 }
 
 /** What an importer knows beyond the graph: sklearn's feature_names_in_ and classes_, XGBoost's feature names. */
@@ -42,10 +57,24 @@ export interface ArtifactHints {
   featureNames?: string[];
   classes?: (string | number)[];
   task?: Task;
+  /** Per feature, in feature order: what the fitted steps accept. */
+  features?: FeatureHint[];
+  /** Every feature may be missing (a graph built by hand, as tests do); `features` says it per feature. */
   allowMissing?: boolean;
+  ignoredFeatures?: string[];
   labelOutput?: string;
   probabilityOutput?: string;
   valueOutput?: string;
+  scoreOutput?: string;
+  info?: Record<string, string | number>;
+}
+
+export interface FeatureHint {
+  /** A missing value (null, an empty CSV field) is accepted: imputed, a category, or handled by the model. */
+  missing: boolean;
+  categories?: (string | number)[];
+  /** Values outside `categories` are an error. */
+  closed?: boolean;
 }
 
 const NUMERIC_ROW = new Set<ElementType>(['float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool']);
@@ -56,7 +85,6 @@ function isColumn(spec: TensorSpec): boolean {
 
 function deriveFeatures(inputs: readonly TensorSpec[], manifest: Manifest, hints: ArtifactHints): Feature[] | null {
   const declared = manifest.inputs;
-  const allowMissing = hints.allowMissing ?? false;
   const first = inputs[0];
   if (inputs.length === 1 && first.shape.length === 2 && first.shape[1] > 1 && NUMERIC_ROW.has(first.type)) {
     const width = first.shape[1];
@@ -71,7 +99,7 @@ function deriveFeatures(inputs: readonly TensorSpec[], manifest: Manifest, hints
       type: declared?.[column].type ?? first.type,
       input: first.name,
       column,
-      allowMissing,
+      ...fromHint(hints.features?.[column], hints.allowMissing),
       ...extras(declared?.[column]),
     }));
   }
@@ -85,11 +113,19 @@ function deriveFeatures(inputs: readonly TensorSpec[], manifest: Manifest, hints
       type: declared?.[i].type ?? spec.type,
       input: spec.name,
       column: null,
-      allowMissing,
+      ...fromHint(hints.features?.[i], hints.allowMissing),
       ...extras(declared?.[i]),
     }));
   }
   return null;
+}
+
+function fromHint(hint: FeatureHint | undefined, allMissing = false): Pick<Feature, 'allowMissing' | 'categories' | 'categoriesOnly'> {
+  return {
+    allowMissing: hint?.missing ?? allMissing,
+    ...(hint?.categories ? { categories: hint.categories } : {}),
+    ...(hint?.closed ? { categoriesOnly: true } : {}),
+  };
 }
 
 function extras(input: ManifestInput | undefined): Partial<Feature> {
@@ -141,10 +177,13 @@ export function deriveSignature(
     inputs,
     outputs,
     features,
+    ...(features && hints.ignoredFeatures?.length ? { ignoredFeatures: hints.ignoredFeatures } : {}),
     classValues,
     labels,
     labelOutput,
     probabilityOutput,
     valueOutput,
+    scoreOutput: task === 'classification' ? hints.scoreOutput ?? null : null,
+    ...(hints.info ? { info: hints.info } : {}),
   };
 }

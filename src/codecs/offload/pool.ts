@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { ModelportError } from '../../errors.js';
 import type { Feeds, TensorSpec } from '../../runtime/runner.js';
-import type { Signature } from '../../signature/signature.js';
+import type { Feature, Signature } from '../../signature/signature.js';
 import type { DecodedRows, DecodedV2, Task } from './tasks.js';
 import { errorFromWire, fromWire, toWire, type WireError } from './wire.js';
 
@@ -56,9 +56,9 @@ export class CodecPool {
     return { feeds: fromWire(out.feeds), rows: out.rows, single: out.single };
   }
 
-  async decodeV2(body: Buffer, inputs: readonly TensorSpec[], allowMissing: boolean): Promise<{ feeds: Feeds; id?: string; outputs?: string[] }> {
+  async decodeV2(body: Buffer, inputs: readonly TensorSpec[], features: readonly Feature[] | null): Promise<{ feeds: Feeds; id?: string; outputs?: string[] }> {
     const bytes = ownBytes(body);
-    const out = await this.run<DecodedV2>({ kind: 'v2', body: bytes, inputs: [...inputs], allowMissing }, [bytes.buffer as ArrayBuffer]);
+    const out = await this.run<DecodedV2>({ kind: 'v2', body: bytes, inputs: [...inputs], features: features && [...features] }, [bytes.buffer as ArrayBuffer]);
     return { feeds: fromWire(out.feeds), ...(out.id !== undefined ? { id: out.id } : {}), ...(out.outputs ? { outputs: out.outputs } : {}) };
   }
 

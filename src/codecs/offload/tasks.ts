@@ -3,7 +3,7 @@
 import sjson from 'secure-json-parse';
 import { ModelportError } from '../../errors.js';
 import type { TensorSpec } from '../../runtime/runner.js';
-import type { Signature } from '../../signature/signature.js';
+import type { Feature, Signature } from '../../signature/signature.js';
 import { readJsonRows } from '../json-rows.js';
 import { PredictionEncoder } from '../predictions.js';
 import { rowsToFeeds } from '../rows.js';
@@ -12,7 +12,7 @@ import { fromWire, toWire, type WireTensor } from './wire.js';
 
 export type Task =
   | { kind: 'rows'; body: Uint8Array; signature: Signature; model: string }
-  | { kind: 'v2'; body: Uint8Array; inputs: TensorSpec[]; allowMissing: boolean }
+  | { kind: 'v2'; body: Uint8Array; inputs: TensorSpec[]; features: Feature[] | null }
   | { kind: 'predictions'; signature: Signature; outputs: WireTensor[]; rows: number; single: boolean; head: Record<string, unknown> }
   | { kind: 'v2-response'; outputs: WireTensor[]; head: Record<string, unknown> };
 
@@ -40,7 +40,7 @@ export function runTask(task: Task): DecodedRows | DecodedV2 | Uint8Array {
     }
     case 'v2': {
       const request = parseV2Request(parseJson(task.body));
-      return { feeds: toWire(v2ToFeeds(request, task.inputs, task.allowMissing)), id: request.id, outputs: request.outputs?.map((o) => o.name) };
+      return { feeds: toWire(v2ToFeeds(request, task.inputs, task.features)), id: request.id, outputs: request.outputs?.map((o) => o.name) };
     }
     case 'predictions': {
       const predictions = new PredictionEncoder(task.signature).encode(fromWire(task.outputs), task.rows);

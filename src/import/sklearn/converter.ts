@@ -5,11 +5,46 @@ import type { ArtifactHints } from '../../signature/signature.js';
 import type { PyObject } from '../pickle/values.js';
 import { ConversionError, shortName } from './attrs.js';
 
-/** A [N, width] value in the graph: float64 for scikit-learn, float32 where a model starts from float input. */
+/** One [N, 1] column of a table given to the graph column by column (a DataFrame with string columns). */
+export interface Column {
+  name: string;
+  type: 'float64' | 'string';
+}
+
+/**
+ * A [N, width] value in the graph: float64 for scikit-learn, float32 where a model starts from float input,
+ * string for string columns (only converters that declare `acceptsStrings` are given those).
+ * `columns` is set when the features are columns of the input table; when they differ in type, `name` is ''
+ * and the columns must be read one by one (see columnOf).
+ */
 export interface Features {
   name: string;
   width: number;
-  type: 'float32' | 'float64';
+  type: 'float32' | 'float64' | 'string';
+  columns?: readonly Column[];
+}
+
+/** What a fitted step knows about one of its input columns, for the signature and the request codecs. */
+export interface ColumnFacts {
+  /** What the column holds: decided by the fitted encoder's categories or imputer's statistics. */
+  kind?: 'number' | 'string';
+  /** A missing value (NaN, None) is meaningful here: imputed, or a category. */
+  missing?: boolean;
+  /** The categories the step knows, missing ones excluded. */
+  categories?: (string | number)[];
+  /** Values outside `categories` are an error (handle_unknown='error'): requests with them get a 400. */
+  closed?: boolean;
+  /** The column keeps its place in this step's output, a missing value filled in or left missing: whether a missing
+   *  value is accepted is up to the next step (its facts about this column apply). */
+  passes?: boolean;
+  /** With `passes`: values other than missing ones leave unchanged (an imputer), so the next step's kind and
+   *  categories describe this column too. */
+  keepsValues?: boolean;
+  /** The column reaches a ColumnTransformer's output with its missing values (passthrough, a scaler): they are
+   *  accepted when the final model takes missing values. */
+  forwarded?: boolean;
+  /** No step reads the column (a ColumnTransformer drops it). */
+  unused?: boolean;
 }
 
 /** A transform of the graph's margin output run in TypeScript, where ONNX ops would not match bit for bit. */
@@ -21,8 +56,13 @@ export interface MarginTransform {
 
 export type StepResult =
   | { kind: 'features'; features: Features }
-  /** `decision` is what predict() takes the argmax of: probabilities, or the decision function where they differ. */
-  | { kind: 'classifier'; probabilities: string; decision: string; classes: (string | number)[] }
+  /**
+   * `decision` is what predict() takes the argmax of: probabilities, or the decision function where they differ.
+   * `probabilities` is absent for classifiers without predict_proba (hinge SGD, Perceptron, hard voting, …): a
+   * made-up certainty would mislead. `score` [N, 1] is a one-number decision value shown beside the label
+   * (IsolationForest's decision_function).
+   */
+  | { kind: 'classifier'; probabilities?: string; decision: string; classes: (string | number)[]; score?: string }
   | { kind: 'regressor'; value: string; targets: number }
   /** A float32 margin [N, targets] whose transform runs after the graph (XGBoost). */
   | { kind: 'margin'; margin: string; targets: number; transform: MarginTransform };
@@ -34,6 +74,10 @@ export interface Converter {
   acceptsFloat32?: boolean;
   /** Missing values (NaN) are meaningful input, not an error. */
   handlesMissing?: boolean;
+  /** Takes string features (encoders, imputers). */
+  acceptsStrings?: boolean;
+  /** Facts about each input column, indexed by column. */
+  columnFacts?(estimator: PyObject): ColumnFacts[];
   /** Feature names the estimator carries beyond feature_names_in_. */
   featureNames?(estimator: PyObject): string[] | undefined;
   /** The number of input columns the fitted estimator expects. */
@@ -50,7 +94,7 @@ export function register(converter: Converter): void {
 export function converterFor(estimator: PyObject): Converter {
   const converter = converters.get(shortName(estimator));
   if (!converter) {
-    throw new ConversionError(`${estimator.className} is not supported; supported estimators: ${supportedEstimators().join(', ')}`);
+    throw new ConversionError(`${estimator.className} is not supported (\`modelport inspect --supported\` lists what is)`);
   }
   return converter;
 }

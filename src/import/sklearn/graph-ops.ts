@@ -8,6 +8,12 @@ export function f64(g: GraphBuilder, name: string, values: ArrayLike<number>, di
 /** An int64 list of axes, as Reduce*, Unsqueeze and friends take it. */
 export const axes = (g: GraphBuilder, ...axis: number[]) => g.constant('axes', { type: 'int64', dims: [axis.length], values: axis });
 
+/** Columns [start, end) of a [N, k] value. */
+export function columns(g: GraphBuilder, x: string, start: number, end: number): string {
+  const at = (v: number) => g.constant('index', { type: 'int64', dims: [1], values: [v] });
+  return g.op('Slice', [x, at(start), at(end), axes(g, 1)]);
+}
+
 /** x @ W + b, with W given row-major as [rows = input width, cols = outputs]. */
 export function affine(g: GraphBuilder, x: string, weights: ArrayLike<number>, rows: number, cols: number, bias: ArrayLike<number> | null): string {
   const product = g.op('MatMul', [x, f64(g, 'weights', weights, [rows, cols])]);

@@ -5,7 +5,7 @@ import type { GraphBuilder } from '../../onnx/builder.js';
 import { NdArray } from '../pickle/numpy.js';
 import { PyObject } from '../pickle/values.js';
 import { treeEnsemble, type TargetTree, type TreeLayout } from '../trees/ensemble.js';
-import { classesOf, ConversionError, inputWidth, objectAttr, shortName } from './attrs.js';
+import { classesOf, ConversionError, inputWidth, objectAttr, shortName, sklearnVersion } from './attrs.js';
 import { register, type Features, type StepResult } from './converter.js';
 import { f64 } from './graph-ops.js';
 import { numpySum } from './numeric.js';
@@ -39,6 +39,15 @@ export function readTree(estimator: PyObject): SklearnTree {
   return { layout, nOutputs, values: values.numbers(), maxClasses };
 }
 
+/** Each node's weighted_n_node_samples: the cover TreeSHAP weighs a split's branches by. */
+export function nodeCover(estimator: PyObject): Float64Array {
+  const nodes = objectAttr(estimator, 'tree_').get('nodes');
+  if (!(nodes instanceof NdArray) || !nodes.dtype.fields?.has('weighted_n_node_samples')) {
+    throw new ConversionError(`${shortName(estimator)}: its tree has no weighted_n_node_samples`);
+  }
+  return Float64Array.from(nodes.field('weighted_n_node_samples').numbers());
+}
+
 /** The trees of an estimator: its own tree_, or each of its estimators_ in order. */
 function treesOf(estimator: PyObject): SklearnTree[] {
   if (estimator.has('tree_')) return [readTree(estimator)];
@@ -61,12 +70,17 @@ function classifier(estimator: PyObject, input: Features, g: GraphBuilder): Step
   const trees = treesOf(estimator);
   const nClasses = classes.length;
   const entries: TargetTree[] = [];
+  // scikit-learn ≥ 1.4 stores each leaf's class fractions and predict_proba returns them as stored; before, leaves
+  // held weighted counts that predict_proba divided by their sum.
+  const [major, minor] = sklearnVersion(estimator);
+  const storedFractions = major > 1 || (major === 1 && minor >= 4);
   for (const t of trees) {
     if (t.nOutputs !== 1) throw new ConversionError(`${shortName(estimator)}: multi-output classification is not supported`);
     if (t.maxClasses !== nClasses) throw new ConversionError(`${shortName(estimator)}: a tree has ${t.maxClasses} classes, the model ${nClasses}`);
-    // predict_proba normalises each leaf as value / value.sum(), summed the way numpy sums.
+    // Before 1.4, predict_proba normalises each leaf as value / value.sum(), summed the way numpy sums.
     const leaf = (node: number, c: number) => {
       const at = node * nClasses;
+      if (storedFractions) return t.values[at + c];
       const sum = numpySum(t.values, at, nClasses);
       return t.values[at + c] / (sum === 0 ? 1 : sum);
     };

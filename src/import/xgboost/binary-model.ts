@@ -1,5 +1,7 @@
 // The legacy binary format (XGBoost < 1.0 wrote it everywhere; 1.7's save_raw() still does): little-endian
 // C structs. Base scores of files written before 1.0 are already in margin space.
+import { ConversionError } from '../sklearn/attrs.js';
+import { linearModelFromBinary } from './gblinear.js';
 import { baseMarginOf, type XgbModel, type XgbTree } from './model.js';
 
 const LEARNER_PARAM_BYTES = 136;
@@ -47,7 +49,13 @@ export function parseBinaryModel(bytes: Uint8Array): XgbModel {
   const majorVersion = r.u32(p + 20);
   const objective = r.string();
   const boosterName = r.string();
-  if (boosterName !== 'gbtree') throw new Error(`XGBoost booster '${boosterName}' is not supported in the binary format`);
+  if (boosterName === 'gblinear') {
+    const baseMargin = majorVersion >= 1 ? baseMarginOf(objective, baseScore) : Math.fround(baseScore);
+    return linearModelFromBinary(bytes.subarray(r.pos), { objective, baseMargin, numClass, numFeature });
+  }
+  if (boosterName !== 'gbtree') {
+    throw new ConversionError(`XGBoost booster '${boosterName}' is not supported in the legacy binary format; load it in XGBoost and save it as JSON (save_model('model.json'))`);
+  }
   const g = r.need(GBTREE_PARAM_BYTES);
   const numTrees = r.i32(g);
   if (numTrees < 0 || numTrees > 1_000_000) throw new Error('XGBoost binary model: implausible number of trees');
@@ -70,8 +78,10 @@ export function parseBinaryModel(bytes: Uint8Array): XgbModel {
       defaultLeft[i] = sindex >>> 31;
       splitCondition[i] = r.f32(n + 16);
     }
-    r.need(numNodes * NODE_STAT_BYTES);
-    trees.push({ left, right, splitIndex, splitCondition, defaultLeft });
+    // Node stats {loss_chg, sum_hess, base_weight, leaf_child_cnt}: the sum of hessians is the node's cover.
+    const stats = r.need(numNodes * NODE_STAT_BYTES);
+    const cover = Float32Array.from({ length: numNodes }, (_, i) => r.f32(stats + i * NODE_STAT_BYTES + 4));
+    trees.push({ left, right, splitIndex, splitCondition, defaultLeft, cover });
   }
   const info = r.need(numTrees * 4);
   const treeInfo = Array.from({ length: numTrees }, (_, i) => r.i32(info + i * 4));
@@ -92,10 +102,12 @@ export function parseBinaryModel(bytes: Uint8Array): XgbModel {
     objective,
     baseMargin: new Array(numClass).fill(margin),
     numClass,
+    numTarget: 1,
     numFeature,
     numParallelTree: 1,
     trees,
     treeInfo,
+    leafSize: 1,
     ...(bestIteration !== undefined ? { bestIteration } : {}),
     ...(savedByWrapper ? { savedByWrapper } : {}),
   };

@@ -52,7 +52,10 @@ export function parseFloat32(text: string): number {
   return (side > 0) === (other > f) ? other : f;
 }
 
-/** Wraps every number in a JSON text in quotes, so each keeps its exact decimal text through JSON.parse. */
+/**
+ * Wraps every number in a JSON text in quotes, so each keeps its exact decimal text through JSON.parse; also the
+ * NaN and Infinity that XGBoost writes (leaves of vector-leaf trees hold NaN conditions), which JSON lacks.
+ */
 export function quoteNumbers(text: string): string {
   let out = '';
   let start = 0;
@@ -65,9 +68,9 @@ export function quoteNumbers(text: string): string {
       continue;
     }
     if (c === 0x22) { inString = true; continue; }
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x4e || c === 0x49) {
       let j = i + 1;
-      while (j < text.length && /[0-9eE.+-]/.test(text[j])) j++;
+      while (j < text.length && /[0-9A-Za-z.+-]/.test(text[j])) j++;
       out += `${text.slice(start, i)}"${text.slice(i, j)}"`;
       start = j;
       i = j - 1;

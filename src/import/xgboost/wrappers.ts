@@ -6,8 +6,10 @@ import { PyBytes, PyObject } from '../pickle/values.js';
 import { ConversionError, shortName } from '../sklearn/attrs.js';
 import { register } from '../sklearn/converter.js';
 import { parseBooster } from './booster.js';
-import { xgboostStep, type XgbStepOptions } from './convert.js';
-import type { XgbModel } from './model.js';
+import { xgboostColumnFacts, xgboostStep } from './convert.js';
+import { gblinearStep } from './gblinear.js';
+import { outputGroups, type XgbModel } from './model.js';
+import { xgboostSettingsOf } from './settings.js';
 
 export const XGB_WRAPPERS = ['XGBClassifier', 'XGBRegressor', 'XGBRFClassifier', 'XGBRFRegressor', 'XGBRanker'];
 
@@ -59,26 +61,56 @@ function roundsOf(wrapper: PyObject, model: XgbModel): number | undefined {
   return model.bestIteration !== undefined ? model.bestIteration + 1 : undefined;
 }
 
-function wrapperOptions(wrapper: PyObject, model: XgbModel): XgbStepOptions {
-  if (shortName(wrapper) === 'Booster') {
+/** Boosting rounds in the model: trees ÷ (parallel trees × trees per round). */
+function roundsIn(model: XgbModel): number {
+  return Math.ceil(model.trees.length / (model.numParallelTree * (model.leafSize > 1 ? 1 : outputGroups(model))));
+}
+
+/** The rounds predict() uses (all when undefined) and why: model.yaml's iteration_range, else the wrapper's rule. */
+function roundsUsed(obj: PyObject, model: XgbModel): { rounds?: number; from: string } {
+  const range = xgboostSettingsOf(obj)?.iteration_range;
+  if (range) {
+    const [, end] = range;
+    if (end > roundsIn(model)) {
+      throw new ConversionError(`model.yaml's xgboost.iteration_range ends at round ${end} but the model has ${roundsIn(model)} rounds`);
+    }
+    return { ...(end > 0 ? { rounds: end } : {}), from: 'model.yaml xgboost.iteration_range' };
+  }
+  if (shortName(obj) === 'Booster') {
     // A raw Booster predicts with every tree, as Booster.predict does, unless a wrapper wrote the file: the
     // program that trained it reloads it with XGBClassifier/XGBRegressor.load_model and predicts as the wrapper.
-    return model.savedByWrapper && model.bestIteration !== undefined ? { rounds: model.bestIteration + 1 } : {};
+    return model.savedByWrapper && model.bestIteration !== undefined
+      ? { rounds: model.bestIteration + 1, from: 'best_iteration + 1: a scikit-learn wrapper saved the file after early stopping' }
+      : { from: 'every round, as Booster.predict' };
   }
-  const classes = shortName(wrapper).includes('Classifier') ? classesOf(wrapper) : undefined;
-  const rounds = roundsOf(wrapper, model);
-  return { ...(classes ? { classes } : {}), ...(rounds !== undefined ? { rounds } : {}) };
+  const rounds = roundsOf(obj, model);
+  return rounds === undefined ? { from: 'every round' } : { rounds, from: "early stopping, as the wrapper's predict" };
 }
 
 register({
   classes: [...XGB_WRAPPERS, 'Booster'],
   acceptsFloat32: true,
   handlesMissing: true,
+  // Categorical features whose names the model stores (XGBoost ≥ 3.1) take those names.
+  acceptsStrings: true,
+  columnFacts: (obj) => xgboostColumnFacts(modelOf(obj)),
   inputWidth: (obj) => modelOf(obj).numFeature,
   featureNames: (obj) => modelOf(obj).featureNames,
   convert(obj, input, g) {
     const model = modelOf(obj);
-    return xgboostStep(model, wrapperOptions(obj, model), input, g);
+    const classes = shortName(obj).includes('Classifier') ? classesOf(obj) : undefined;
+    if (model.linearWeights) {
+      if (xgboostSettingsOf(obj)?.iteration_range) {
+        throw new ConversionError("model.yaml's xgboost.iteration_range: a gblinear model has no rounds to choose (its weights hold every round)");
+      }
+      return gblinearStep(model, classes, input, g);
+    }
+    const { rounds, from } = roundsUsed(obj, model);
+    const step = xgboostStep(model, { ...(classes ? { classes } : {}), ...(rounds !== undefined ? { rounds } : {}) }, input, g);
+    if (step.kind !== 'margin') return step;
+    const total = roundsIn(model);
+    const info = { boosting_rounds: Math.min(rounds ?? total, total), boosting_rounds_in_model: total, boosting_rounds_from: from };
+    return { ...step, transform: { ...step.transform, hints: { ...step.transform.hints, info } } };
   },
 });
 

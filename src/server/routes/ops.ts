@@ -11,7 +11,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const models = ctx.repository.list();
     const notReady = models.flatMap((m) => m.versions.filter((v) => v.state !== 'ready')
       .map((v) => ({ model: m.name, version: v.version, state: v.state, ...(v.error ? { error: v.error } : {}) })));
-    const ready = !ctx.isClosing() && ctx.repository.isReady();
+    const ready = ctx.isReady();
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : ctx.isClosing() ? 'shutting down' : 'not ready',
       ...(notReady.length ? { not_ready: notReady } : {}),
@@ -33,6 +33,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
       v2: '/v2/models/{name}/infer',
       health: ['/healthz', '/readyz'],
       metrics: '/metrics',
+      docs: ['/docs', '/openapi.json'],
     },
   }));
 }

@@ -11,12 +11,62 @@ import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
 import { LargeJsonBody } from '../large-body.js';
 import { modelDetail, modelSummary } from '../views.js';
+import { presentExplanations } from '../../explain/present.js';
 
 interface ModelParams { name: string; version?: string }
 
 /** A parsed text/csv body, told apart from JSON by its class. */
 class CsvBody {
   constructor(readonly rows: Record<string, string>[]) {}
+}
+
+/** A form-encoded body (`curl -d name=value`): one row of text values, like the query string. */
+class FormBody {
+  constructor(readonly fields: Record<string, unknown>) {}
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/** name=value pairs; a name given twice keeps both values, so readQuery can refuse it. */
+function parseForm(text: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const seen = fields[key];
+    fields[key] = seen === undefined ? value : [seen, value].flat();
+  }
+  return fields;
+}
+
+/**
+ * Fastify reads no body on GET, but seed 004's client sends its form on GET (`curl -X GET … -d query=…`, which
+ * Flask-RESTful reads from the form as from the query string): read it here, within the body limit.
+ */
+async function formOnGet(req: FastifyRequest, limit: number): Promise<Record<string, unknown>> {
+  if (!req.headers['content-type']?.toLowerCase().startsWith(FORM)) return {};
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw new ModelportError('PAYLOAD_TOO_LARGE', [limit]);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.raw) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new ModelportError('PAYLOAD_TOO_LARGE', [limit]);
+    chunks.push(chunk as Buffer);
+  }
+  return parseForm(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The query string and a form body as one row; a name in both is refused like a repeated one. */
+function mergeFields(query: Record<string, unknown>, form: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...query };
+  for (const [key, value] of Object.entries(form)) merged[key] = Object.hasOwn(merged, key) ? [merged[key], value].flat() : value;
+  return merged;
+}
+
+function parseLargeJson(body: LargeJsonBody): unknown {
+  try {
+    return JSON.parse(body.bytes.toString('utf8'));
+  } catch (err) {
+    throw new ModelportError('INVALID_JSON', [(err as Error).message]);
+  }
 }
 
 const encoders = new WeakMap<ReadyVersion, PredictionEncoder>();
@@ -32,9 +82,9 @@ function encoderFor(model: ReadyVersion): PredictionEncoder {
 
 function readQuery(query: Record<string, unknown>): RowsRequest {
   for (const [key, value] of Object.entries(query)) {
-    if (Array.isArray(value)) throw invalidInput(key, 'given more than once in the query string');
+    if (Array.isArray(value)) throw invalidInput(key, 'given more than once');
   }
-  if (Object.keys(query).length === 0) throw invalidInput(undefined, 'pass the features as query parameters, e.g. ?feature=value');
+  if (Object.keys(query).length === 0) throw invalidInput(undefined, 'pass the features as query parameters (?feature=value) or a form body');
   return { rows: [query], single: true, where: 'query', textual: true };
 }
 
@@ -47,6 +97,10 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     } catch (err) {
       done(err as Error, undefined);
     }
+  });
+
+  app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: ctx.bodyLimit }, (_req, body, done) => {
+    done(null, new FormBody(parseForm(body as string)));
   });
 
   app.get('/models', async () => ({ models: ctx.repository.list().map(modelSummary) }));
@@ -62,6 +116,7 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   const predict = async (model: ReadyVersion, parsed: RowsRequest, reply: FastifyReply, csv: boolean) => {
+    if (reply.request.note) reply.request.note.rows = parsed.rows.length;
     const feeds: Feeds = rowsToFeeds(model.signature, model.name, parsed.rows, parsed);
     const encoder = encoderFor(model);
     const outputs = await ctx.dataplane.infer(model, feeds);
@@ -74,6 +129,7 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   /** A large body is decoded and its answer encoded by the codec worker; the event loop only runs the model. */
   const predictLarge = async (model: ReadyVersion, body: LargeJsonBody, reply: FastifyReply) => {
     const { feeds, rows, single } = await ctx.codecs.decodeRows(body.bytes, model.signature, model.name);
+    if (reply.request.note) reply.request.note.rows = rows;
     const outputs = await ctx.dataplane.infer(model, feeds);
     const json = await ctx.codecs.encodePredictions(model.signature, outputs, rows, single, { model: model.name, version: model.version });
     return reply.type('application/json; charset=utf-8').send(json);
@@ -81,8 +137,10 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   const post = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    req.note = { model: model.name, version: model.version };
     const body = req.body as unknown;
     if (body instanceof CsvBody) return predict(model, { rows: body.rows, single: false, where: 'rows', textual: true }, reply, true);
+    if (body instanceof FormBody) return predict(model, readQuery(mergeFields(req.query as Record<string, unknown>, body.fields)), reply, false);
     if (body === undefined) throw new ModelportError('INVALID_JSON', ['the body is empty']);
     if (body instanceof LargeJsonBody) return predictLarge(model, body, reply);
     return predict(model, readJsonRows(body, model.signature, model.name), reply, false);
@@ -90,9 +148,31 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   const get = async (req: FastifyRequest<{ Params: ModelParams; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
-    return predict(model, readQuery(req.query), reply, false);
+    req.note = { model: model.name, version: model.version };
+    return predict(model, readQuery(mergeFields(req.query, await formOnGet(req, ctx.bodyLimit))), reply, false);
   };
 
+  /** Exact per-feature contributions for the same request forms as predict (JSON, CSV, form). */
+  const explain = async (req: FastifyRequest<{ Params: ModelParams }>) => {
+    const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    req.note = { model: model.name, version: model.version };
+    ctx.dataplane.explainerOf(model);
+    const body = req.body as unknown;
+    let parsed: RowsRequest;
+    if (body instanceof CsvBody) parsed = { rows: body.rows, single: false, where: 'rows', textual: true };
+    else if (body instanceof FormBody) parsed = readQuery(mergeFields(req.query as Record<string, unknown>, body.fields));
+    else if (body === undefined) throw new ModelportError('INVALID_JSON', ['the body is empty']);
+    else if (body instanceof LargeJsonBody) parsed = readJsonRows(parseLargeJson(body), model.signature, model.name);
+    else parsed = readJsonRows(body, model.signature, model.name);
+    if (req.note) req.note.rows = parsed.rows.length;
+    const { explainer, rows, contributions } = await ctx.dataplane.explain(model, rowsToFeeds(model.signature, model.name, parsed.rows, parsed));
+    const explanations = presentExplanations(model.signature, explainer, contributions, rows);
+    const head = { model: model.name, version: model.version, space: explainer.space };
+    return parsed.single ? { ...head, explanation: explanations[0] } : { ...head, explanations };
+  };
+
+  app.post('/models/:name/explain', explain);
+  app.post('/models/:name/versions/:version/explain', explain);
   app.post('/models/:name/predict', post);
   app.post('/models/:name/versions/:version/predict', post);
   app.get('/models/:name/predict', get);

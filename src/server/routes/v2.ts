@@ -2,16 +2,35 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseV2Request, tensorToV2, v2ToFeeds } from '../../codecs/v2.js';
 import { ModelportError } from '../../errors.js';
-import type { TensorSpec } from '../../runtime/runner.js';
+import type { Feeds, TensorSpec } from '../../runtime/runner.js';
+import type { Signature } from '../../signature/signature.js';
 import { ELEMENT_TYPES } from '../../tensor.js';
 import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
 import { LargeJsonBody } from '../large-body.js';
 import { SERVER_NAME, SERVER_VERSION } from '../../version.js';
+import { makeTensor } from '../../tensor.js';
+import { featureNamesOf } from '../../explain/present.js';
 
 interface ModelParams { name: string; version?: string }
 
+function parseJsonBytes(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new ModelportError('INVALID_JSON', [(err as Error).message]);
+  }
+}
+
+const rowsOf = (feeds: Feeds) => Object.values(feeds)[0]?.dims[0] ?? 0;
+
 const tensorMetadata = (spec: TensorSpec) => ({ name: spec.name, datatype: ELEMENT_TYPES[spec.type].v2, shape: spec.shape });
+
+/** An input's metadata, with the categories the model knows when the input is one column of a table. */
+function inputMetadata(spec: TensorSpec, signature: Signature) {
+  const categories = signature.features?.find((f) => f.input === spec.name && f.column === null)?.categories;
+  return { ...tensorMetadata(spec), ...(categories ? { parameters: { categories } } : {}) };
+}
 
 export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
   // The protocol's error body is {"error": "<message>"}. Registered under the /v2 prefix.
@@ -20,10 +39,10 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
     reply.code(404).send({ error: new ModelportError('ROUTE_NOT_FOUND', [req.method, req.url]).message });
   });
 
-  app.get('/', async () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }));
+  app.get('/', async () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ctx.extensions }));
   app.get('/health/live', async () => ({ live: true }));
   app.get('/health/ready', async (_req, reply) => {
-    const ready = !ctx.isClosing() && ctx.repository.isReady();
+    const ready = ctx.isReady();
     return reply.code(ready ? 200 : 503).send({ ready });
   });
 
@@ -34,7 +53,7 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
       name: model.name,
       versions: model.versions.map((x) => String(x.version)),
       platform: 'onnxruntime_onnx',
-      inputs: v.runner.inputs.map(tensorMetadata),
+      inputs: v.runner.inputs.map((spec) => inputMetadata(spec, v.signature)),
       outputs: v.runner.outputs.map(tensorMetadata),
     };
   };
@@ -47,21 +66,57 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
-    // Models that handle missing values (XGBoost) take null in their float data as NaN.
-    const allowMissing = model.signature.features?.some((f) => f.allowMissing) ?? false;
+    const note = { model: model.name, version: model.version, rows: 0 };
+    req.note = note;
+    // Each value is checked against its feature: null is a missing value where that feature takes one.
+    const features = model.signature.features;
     const head = (id: string | undefined) => ({ model_name: model.name, model_version: String(model.version), ...(id !== undefined ? { id } : {}) });
     if (req.body instanceof LargeJsonBody) {
       // Decoded and encoded by the codec worker; the event loop only runs the model.
-      const decoded = await ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs, allowMissing);
+      const decoded = await ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs, features);
+      note.rows = rowsOf(decoded.feeds);
       const outputs = await ctx.dataplane.infer(model, decoded.feeds, decoded.outputs);
       return reply.type('application/json; charset=utf-8').send(await ctx.codecs.encodeV2(outputs, head(decoded.id)));
     }
     const request = parseV2Request(req.body);
-    const feeds = v2ToFeeds(request, model.runner.inputs, allowMissing);
+    const feeds = v2ToFeeds(request, model.runner.inputs, features);
+    note.rows = rowsOf(feeds);
     const outputs = await ctx.dataplane.infer(model, feeds, request.outputs?.map((o) => o.name));
     return { ...head(request.id), outputs: Object.entries(outputs).map(([name, tensor]) => tensorToV2(name, tensor)) };
   };
 
+  /**
+   * Extension: exact per-feature contributions for the same inputs as infer. `contributions` is [N, features + 1]
+   * (the base value last), [N, classes, features + 1] for a model explained per class; `base_value` [N] or [N, classes].
+   */
+  const explain = async (req: FastifyRequest<{ Params: ModelParams }>) => {
+    const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    const note = { model: model.name, version: model.version, rows: 0 };
+    req.note = note;
+    ctx.dataplane.explainerOf(model);
+    const body = req.body instanceof LargeJsonBody ? parseJsonBytes(req.body.bytes) : req.body;
+    const request = parseV2Request(body);
+    const feeds = v2ToFeeds(request, model.runner.inputs, model.signature.features);
+    note.rows = rowsOf(feeds);
+    const { explainer, rows, contributions } = await ctx.dataplane.explain(model, feeds);
+    const k = explainer.classes.length;
+    const stride = explainer.width + 1;
+    const base = Float64Array.from({ length: rows * k }, (_, i) => contributions[i * stride + explainer.width]);
+    const classes = explainer.classes.map((c) => (c === null ? null : model.signature.labels?.[c] ?? model.signature.classValues?.[c] ?? c));
+    return {
+      model_name: model.name,
+      model_version: String(model.version),
+      ...(request.id !== undefined ? { id: request.id } : {}),
+      parameters: { space: explainer.space, features: [...featureNamesOf(model.signature, explainer), 'bias'], ...(classes[0] !== null ? { classes } : {}) },
+      outputs: [
+        tensorToV2('contributions', makeTensor('float64', contributions, k === 1 ? [rows, stride] : [rows, k, stride])),
+        tensorToV2('base_value', makeTensor('float64', base, k === 1 ? [rows] : [rows, k])),
+      ],
+    };
+  };
+
+  app.post('/models/:name/explain', explain);
+  app.post('/models/:name/versions/:version/explain', explain);
   app.get('/models/:name', metadata);
   app.get('/models/:name/versions/:version', metadata);
   app.get('/models/:name/ready', ready);

@@ -1,0 +1,160 @@
+// What a production deployment wraps around the routes: request ids and access logs, CORS, security headers,
+// API keys and rate limits. All are Fastify hooks and plugins outside the dataplane.
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ModelportError } from '../errors.js';
+import type { ApiKeys } from './api-keys.js';
+import { sendError } from './http-errors.js';
+import { LargeJsonBody } from './large-body.js';
+
+export interface OperationsOptions {
+  /** Origins allowed to call from a browser: a list, or '*' for any. Off when absent. */
+  cors?: string[] | '*';
+  /** One log line per request (default on). */
+  accessLog?: boolean;
+  /** Put request bodies into the access log (off by default: they may hold personal data). */
+  logPayloads?: boolean;
+  apiKeys?: ApiKeys;
+  /** Ask for a key on /metrics too (probes stay open). */
+  protectMetrics?: boolean;
+  /** Requests per window per API key (or per client address without keys). */
+  rateLimit?: { max: number; windowMs: number };
+}
+
+/** What a route learned about the request, for the access log. */
+export interface RequestNote {
+  model: string;
+  version: number;
+  rows?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the routes that score: which model answered and for how many rows. */
+    note: RequestNote | null;
+    /** The id of the API key the request presented (a hash prefix, never the key). */
+    apiKeyId: string | null;
+  }
+}
+
+/** Probes must reach the server without credentials; /metrics too unless protected. */
+const PROBES = new Set(['/healthz', '/readyz', '/v2/health/live', '/v2/health/ready']);
+
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/** The client's X-Request-Id when it is a sane token, else a new UUID. */
+export function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function path(req: FastifyRequest): string {
+  return req.url.split('?')[0];
+}
+
+const shapeOf = (req: FastifyRequest) => (path(req).startsWith('/v2') ? 'v2' : 'modelport');
+
+function presentedKey(req: FastifyRequest): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (m) return m[1];
+  }
+  const header = req.headers['x-api-key'];
+  return typeof header === 'string' && header !== '' ? header : null;
+}
+
+function payloadOf(body: unknown): unknown {
+  if (body instanceof LargeJsonBody) return { bytes: body.bytes.length };
+  return body;
+}
+
+function windowText(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+}
+
+export async function registerOperations(app: FastifyInstance, options: OperationsOptions, bodyLimit: number): Promise<void> {
+  app.decorateRequest('note', null);
+  app.decorateRequest('apiKeyId', null);
+  app.addHook('onSend', (req, reply, payload, done) => {
+    reply.header('x-request-id', req.id);
+    done(null, payload);
+  });
+
+  if (options.accessLog ?? true) {
+    app.addHook('onResponse', (req, reply, done) => {
+      const note = req.note;
+      // Probes and scrapes arrive every few seconds from every kubelet and Prometheus: debug level, not info.
+      const p = path(req);
+      const level = PROBES.has(p) || p === '/metrics' ? 'debug' : 'info';
+      req.log[level]({
+        method: req.method,
+        path: p,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        ...(note ? { model: note.model, version: note.version, ...(note.rows !== undefined ? { rows: note.rows } : {}) } : {}),
+        ...(req.apiKeyId ? { key: req.apiKeyId } : {}),
+        ...(options.logPayloads && req.body !== undefined ? { payload: payloadOf(req.body) } : {}),
+      }, 'request');
+      done();
+    });
+  }
+
+  // Security headers. Cross-origin reads are governed by CORS, so resources may be shared when it is on; plain
+  // HTTP is how most deployments reach Modelport (TLS ends at the ingress), so requests are not upgraded.
+  await app.register(helmet, {
+    global: true,
+    crossOriginResourcePolicy: { policy: options.cors ? 'cross-origin' : 'same-origin' },
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+
+  if (options.cors) {
+    await app.register(cors, {
+      origin: options.cors === '*' ? '*' : options.cors,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-Api-Key', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
+
+  const keys = options.apiKeys;
+  if (keys && keys.size > 0) {
+    app.addHook('onRequest', (req, reply, done) => {
+      const p = path(req);
+      // The repository extension checks its own admin keys.
+      if (req.method === 'OPTIONS' || PROBES.has(p) || (p === '/metrics' && !options.protectMetrics) || p.startsWith('/v2/repository/')) return done();
+      const presented = presentedKey(req);
+      const id = presented === null ? null : keys.check(presented);
+      if (id === null) {
+        reply.header('www-authenticate', 'Bearer realm="modelport"');
+        sendError(new ModelportError('UNAUTHORIZED'), req, reply, bodyLimit, shapeOf(req));
+        return;
+      }
+      req.apiKeyId = id;
+      done();
+    });
+  }
+
+  const limit = options.rateLimit;
+  if (limit) {
+    await app.register(rateLimit, {
+      global: true,
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      // After the key check (onRequest), before a body is read.
+      hook: 'preParsing',
+      keyGenerator: (req) => req.apiKeyId ?? req.ip,
+      allowList: (req) => PROBES.has(path(req)),
+      errorResponseBuilder: (_req, context) => {
+        const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+        const err = new ModelportError('RATE_LIMITED', [context.max, windowText(limit.windowMs), seconds]);
+        err.retryAfter = seconds;
+        return err;
+      },
+    });
+  }
+}
