@@ -53,18 +53,14 @@ export function linearModelFromDocument(doc: Doc): XgbModel | null {
   // gblinear adds the first base score to every output group, whatever the vector holds.
   const base = baseMarginOf(objective, parseBaseScore(params.base_score)[0]);
   const names = Array.isArray(learner.feature_names) && learner.feature_names.length ? learner.feature_names.map(String) : undefined;
+  return { ...linearModel(objective, base, { numClass, numTarget, numFeature }, linearWeights), ...(names ? { featureNames: names } : {}) };
+}
+
+/** A gblinear model: no trees, the weights, and one base margin for every output group. */
+function linearModel(objective: string, baseMargin: number, shape: { numClass: number; numTarget: number; numFeature: number }, linearWeights: Float32Array): XgbModel {
+  const groups = Math.max(shape.numClass, shape.numTarget);
   return {
-    objective,
-    baseMargin: new Array(groups).fill(base),
-    numClass,
-    numTarget,
-    numFeature,
-    numParallelTree: 1,
-    trees: [],
-    treeInfo: [],
-    leafSize: 1,
-    linearWeights,
-    ...(names ? { featureNames: names } : {}),
+    objective, baseMargin: new Array(groups).fill(baseMargin), ...shape, numParallelTree: 1, trees: [], treeInfo: [], leafSize: 1, linearWeights,
   };
 }
 
@@ -83,18 +79,7 @@ export function linearModelFromBinary(rest: Uint8Array, head: { objective: strin
     throw new Error(`XGBoost gblinear binary model: expected ${expected} weights for ${numFeature} features and ${numClass} outputs`);
   }
   const linearWeights = Float32Array.from({ length: expected }, (_, i) => view.getFloat32(BINARY_PARAM_BYTES + 8 + i * 4, true));
-  return {
-    objective,
-    baseMargin: new Array(numClass).fill(baseMargin),
-    numClass,
-    numTarget: 1,
-    numFeature,
-    numParallelTree: 1,
-    trees: [],
-    treeInfo: [],
-    leafSize: 1,
-    linearWeights,
-  };
+  return linearModel(objective, baseMargin, { numClass, numTarget: 1, numFeature }, linearWeights);
 }
 
 /** The graph step of a gblinear model: its float32 margin [N, groups], then the objective's transform. */

@@ -22,8 +22,8 @@ function boosterOf(obj: PyObject): XgbModel {
 
 const parsed = new WeakMap<PyObject, XgbModel>();
 
-/** The model of a Booster, or of a wrapper's _Booster, parsed once. */
-function modelOf(obj: PyObject): XgbModel {
+/** The model of a Booster, or of a wrapper's _Booster, parsed once (the converter and the explainer share it). */
+export function modelOf(obj: PyObject): XgbModel {
   let model = parsed.get(obj);
   if (!model) {
     const booster = shortName(obj) === 'Booster' ? obj : obj.get('_Booster');
@@ -67,7 +67,7 @@ function roundsIn(model: XgbModel): number {
 }
 
 /** The rounds predict() uses (all when undefined) and why: model.yaml's iteration_range, else the wrapper's rule. */
-function roundsUsed(obj: PyObject, model: XgbModel): { rounds?: number; from: string } {
+export function roundsUsed(obj: PyObject, model: XgbModel): { rounds?: number; from: string } {
   const range = xgboostSettingsOf(obj)?.iteration_range;
   if (range) {
     const [, end] = range;
