@@ -75,6 +75,7 @@ export interface FeatureHint {
   categories?: (string | number)[];
   /** Values outside `categories` are an error. */
   closed?: boolean;
+  description?: string;
 }
 
 const NUMERIC_ROW = new Set<ElementType>(['float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool']);
@@ -120,11 +121,12 @@ function deriveFeatures(inputs: readonly TensorSpec[], manifest: Manifest, hints
   return null;
 }
 
-function fromHint(hint: FeatureHint | undefined, allMissing = false): Pick<Feature, 'allowMissing' | 'categories' | 'categoriesOnly'> {
+function fromHint(hint: FeatureHint | undefined, allMissing = false): Pick<Feature, 'allowMissing' | 'categories' | 'categoriesOnly' | 'description'> {
   return {
     allowMissing: hint?.missing ?? allMissing,
     ...(hint?.categories ? { categories: hint.categories } : {}),
     ...(hint?.closed ? { categoriesOnly: true } : {}),
+    ...(hint?.description ? { description: hint.description } : {}),
   };
 }
 

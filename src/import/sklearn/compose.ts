@@ -215,6 +215,7 @@ export function composeSteps(objects: readonly unknown[]): ComposedGraph {
     missing: (f.missing ?? false) || (((f.passes ?? false) || (f.forwarded ?? false)) && (last?.handlesMissing ?? false)),
     ...(f.categories ? { categories: f.categories } : {}),
     ...(f.closed ? { closed: true } : {}),
+    ...(f.description ? { description: f.description } : {}),
   }));
   const ignored = perColumn && names ? facts.flatMap((f, j) => (f.unused ? [names[j]] : [])) : [];
   return {

@@ -45,6 +45,8 @@ export interface ColumnFacts {
   forwarded?: boolean;
   /** No step reads the column (a ColumnTransformer drops it). */
   unused?: boolean;
+  /** What a client must know to send this column (shown in the signature unless model.yaml describes it). */
+  description?: string;
 }
 
 /** A transform of the graph's margin output run in TypeScript, where ONNX ops would not match bit for bit. */

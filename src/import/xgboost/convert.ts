@@ -18,10 +18,20 @@ export interface XgbStepOptions {
   rounds?: number;
 }
 
-/** XGBoost truncates a category value to an integer code: Floor the categorical columns (negatives stay negative). */
-function categoricalInput(g: GraphBuilder, x: string, model: XgbModel): string {
+/** Features some tree splits on by category. */
+function categoricalFeatures(model: XgbModel): Set<number> {
   const columns = new Set<number>();
   for (const tree of model.trees) for (const node of tree.categories?.keys() ?? []) columns.add(tree.splitIndex[node]);
+  return columns;
+}
+
+/** How a client sends a category to a model that stores no category names (XGBoost < 3.1). */
+const CATEGORY_CODE = "a category code: the category's 0-based position in the training data's categories "
+  + '(pandas .cat.codes); this model stores no category names';
+
+/** XGBoost truncates a category value to an integer code: Floor the categorical columns (negatives stay negative). */
+function categoricalInput(g: GraphBuilder, x: string, model: XgbModel): string {
+  const columns = categoricalFeatures(model);
   if (columns.size === 0) return x;
   const mask = g.constant('categorical', { type: 'bool', dims: [1, model.numFeature], values: Array.from({ length: model.numFeature }, (_, f) => columns.has(f)) });
   return g.op('Where', [mask, g.op('Floor', [x]), x]);
@@ -53,9 +63,10 @@ function categoryNames(model: XgbModel, j: number): { strings: string[] } | { nu
  * one is refused, as XGBoost refuses it in a DataFrame); every other column takes numbers, categorical ones codes.
  */
 export function xgboostColumnFacts(model: XgbModel): ColumnFacts[] {
+  const categorical = categoricalFeatures(model);
   return Array.from({ length: model.numFeature }, (_, j): ColumnFacts => {
     const names = categoryNames(model, j);
-    if (!names) return { missing: true };
+    if (!names) return categorical.has(j) ? { missing: true, description: CATEGORY_CODE } : { missing: true };
     const categories = 'strings' in names ? names.strings : names.numbers;
     return { kind: 'strings' in names ? 'string' : 'number', categories, closed: true, missing: true };
   });
