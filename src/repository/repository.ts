@@ -274,8 +274,10 @@ export class ModelRepository {
         await this.refresh();
       } catch (err) {
         onError(err as Error);
+      } finally {
+        // A failed rescan (a folder removed while it was read) is reported; the next one comes all the same.
+        if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
       }
-      if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
     };
     let timer = setTimeout(() => void tick(), intervalMs);
     return () => {

@@ -22,8 +22,18 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 const isArtifact = (file: string) => ARTIFACT_EXTENSIONS.includes(extname(file).toLowerCase());
 
+/** A folder's entries; none when it is gone (removed while the repository is rescanned). */
+async function entriesOf(dir: string) {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
 async function artifactFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  const entries = await entriesOf(dir);
   return entries.filter((e) => e.isFile() && isArtifact(e.name)).map((e) => join(dir, e.name)).sort();
 }
 
@@ -38,7 +48,7 @@ export async function scanSingleModel(dir: string, name: string): Promise<ModelS
 }
 
 async function modelFolder(path: string, name: string): Promise<ModelSource | null> {
-  const children = await readdir(path, { withFileTypes: true });
+  const children = await entriesOf(path);
   const versions: VersionSource[] = [];
   for (const child of children) {
     if (child.isDirectory() && /^\d+$/.test(child.name)) {

@@ -6,7 +6,7 @@ import type { ElementType } from '../../tensor.js';
 import type { ArtifactHints, FeatureHint } from '../../signature/signature.js';
 import { PyObject } from '../pickle/values.js';
 import { classesOf, ConversionError, featureNames, shortName } from './attrs.js';
-import { converterFor, type ColumnFacts, type Features, type MarginTransform, type StepResult } from './converter.js';
+import { converterFor, type ColumnFacts, type Features, type MarginTransform, type ProbabilityStage, type StepResult } from './converter.js';
 import { tableFeatures } from './table.js';
 import { textStepFor, type TextStage } from './text.js';
 
@@ -17,7 +17,12 @@ export interface ComposedGraph {
   textStage: TextStage | null;
   /** Runs after the graph on its margin output. */
   marginTransform: MarginTransform | null;
+  /** Runs after the graph: `probabilities` from its PROBABILITY_INPUTS output, which it replaces. */
+  probabilityStage: ProbabilityStage | null;
 }
+
+/** The graph output a ProbabilityStage reads. */
+export const PROBABILITY_INPUTS = 'probability_inputs';
 
 export const GRAPH_INPUT = 'input';
 
@@ -60,6 +65,9 @@ function finish(g: GraphBuilder, result: StepResult): ArtifactHints {
       if (result.probabilities) {
         g.op('Identity', [result.probabilities], {}, '', 'probabilities');
         g.output('probabilities', 'float64', ['N', result.classes.length]);
+      } else if (result.probabilityStage) {
+        g.op('Identity', [result.probabilityStage.input], {}, '', PROBABILITY_INPUTS);
+        g.output(PROBABILITY_INPUTS, 'float64', ['N', result.probabilityStage.width]);
       }
       if (result.score) {
         g.op('Identity', [result.score], {}, '', 'score');
@@ -69,7 +77,7 @@ function finish(g: GraphBuilder, result: StepResult): ArtifactHints {
         task: 'classification',
         classes: result.classes,
         labelOutput: 'label',
-        ...(result.probabilities ? { probabilityOutput: 'probabilities' } : {}),
+        ...(result.probabilities || result.probabilityStage ? { probabilityOutput: 'probabilities' } : {}),
         ...(result.score ? { scoreOutput: 'score' } : {}),
       };
     }
@@ -229,5 +237,6 @@ export function composeSteps(objects: readonly unknown[]): ComposedGraph {
     },
     textStage,
     marginTransform: result.kind === 'margin' ? result.transform : null,
+    probabilityStage: result.kind === 'classifier' ? result.probabilityStage ?? null : null,
   };
 }

@@ -49,6 +49,17 @@ export interface ColumnFacts {
   description?: string;
 }
 
+/**
+ * Probabilities computed in TypeScript from a float64 [N, width] graph value, where the graph would need a loop
+ * that stops when each row converges (libsvm's pairwise coupling).
+ */
+export interface ProbabilityStage {
+  input: string;
+  width: number;
+  classes: number;
+  compute(values: Float64Array, rows: number): Float64Array;
+}
+
 /** A transform of the graph's margin output run in TypeScript, where ONNX ops would not match bit for bit. */
 export interface MarginTransform {
   outputs: TensorSpec[];
@@ -64,7 +75,7 @@ export type StepResult =
    * made-up certainty would mislead. `score` [N, 1] is a one-number decision value shown beside the label
    * (IsolationForest's decision_function).
    */
-  | { kind: 'classifier'; probabilities?: string; decision: string; classes: (string | number)[]; score?: string }
+  | { kind: 'classifier'; probabilities?: string; decision: string; classes: (string | number)[]; score?: string; probabilityStage?: ProbabilityStage }
   | { kind: 'regressor'; value: string; targets: number }
   /** A float32 margin [N, targets] whose transform runs after the graph (XGBoost). */
   | { kind: 'margin'; margin: string; targets: number; transform: MarginTransform };

@@ -57,6 +57,10 @@ export function memberResponse(member: unknown, method: ResponseMethod, input: F
   }
   const result = applySteps(all, input, g);
   if (method === 'predict_proba') {
+    if (result.kind === 'classifier' && result.probabilityStage) {
+      // libsvm's coupling runs after the graph, so it cannot feed another step inside it.
+      throw new ConversionError(`${owner}: the probabilities of a ${shortName(last)} member are not supported; use its decision_function (probability=False)`);
+    }
     if (result.kind !== 'classifier' || !result.probabilities) throw new ConversionError(`${owner}: ${shortName(last)} has no predict_proba`);
     return { tensor: result.probabilities, width: result.classes.length };
   }

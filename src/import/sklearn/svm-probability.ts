@@ -1,103 +1,83 @@
-// libsvm's probability estimates (svm_predict_probability): Platt's sigmoid per pair of classes, then the
-// pairwise coupling of Wu, Lin and Weng (multiclass_probability), for two classes too. The coupling iterates
-// until each row converges; the graph runs libsvm's max_iter iterations for every row and freezes a row once it
-// has converged (its step becomes exactly 0, dividing by +inf, which leaves p, Qp and pQp unchanged), so every row
-// goes through the very operations libsvm applies to it, in the same order.
-import type { GraphBuilder } from '../../onnx/builder.js';
-import { axes, f64 } from './graph-ops.js';
+// libsvm's probability estimates (svm_predict_probability), in TypeScript after the graph: Platt's sigmoid per
+// pair of classes, then the pairwise coupling of Wu, Lin and Weng (libsvm's multiclass_probability, which
+// scikit-learn's bundled libsvm runs for two classes too). The coupling iterates until a row converges; a graph
+// cannot stop early, and running libsvm's 100 iterations for every row took thousands of nodes (seconds to load,
+// 10–55 ms a row). Plain doubles here perform libsvm's operations in libsvm's order.
+import type { ProbabilityStage } from './converter.js';
 
 const MIN_PROB = 1e-7;
 
-/** libsvm's sigmoid_predict, clipped to [1e-7, 1 - 1e-7]: the probability that class i beats class j. */
-function pairProbabilities(g: GraphBuilder, decisions: string, probA: Float64Array, probB: Float64Array): string {
-  const fApB = g.op('Add', [g.op('Mul', [decisions, f64(g, 'prob_a', probA, [probA.length])]), f64(g, 'prob_b', probB, [probB.length])]);
-  const one = f64(g, 'one', [1], []);
-  const expNeg = g.op('Exp', [g.op('Neg', [fApB])]);
-  const nonNegative = g.op('Div', [expNeg, g.op('Add', [one, expNeg])]);
-  const negative = g.op('Div', [one, g.op('Add', [one, g.op('Exp', [fApB])])]);
-  const zero = f64(g, 'zero', [0], []);
-  const sigmoid = g.op('Where', [g.op('GreaterOrEqual', [fApB, zero]), nonNegative, negative]);
-  return g.op('Min', [g.op('Max', [sigmoid, f64(g, 'min_prob', [MIN_PROB], [])]), f64(g, 'max_prob', [1 - MIN_PROB], [])]);
+/** sigmoid_predict: the probability that the pair's first class wins, from its decision value. */
+function sigmoid(decision: number, a: number, b: number): number {
+  const fApB = decision * a + b;
+  return fApB >= 0 ? Math.exp(-fApB) / (1 + Math.exp(-fApB)) : 1 / (1 + Math.exp(fApB));
 }
 
-/** Columns of x ([N, width]) picked by index: [N, indices.length]. */
-function columns(g: GraphBuilder, x: string, indices: number[]): string {
-  return g.op('Gather', [x, g.constant('columns', { type: 'int64', dims: [indices.length], values: indices })], { axis: { int: 1 } });
-}
-
-/**
- * [N, k] class probabilities from the [N, pairs] decision values, as libsvm's multiclass_probability computes them.
- * r[i][j] is the probability that i beats j; Q[t][t] = Σ_{j≠t} r[j][t]² (j ascending), Q[t][j] = -r[j][t]·r[t][j].
- */
-export function pairwiseCoupling(g: GraphBuilder, decisions: string, probA: Float64Array, probB: Float64Array, k: number): string {
-  const pp = pairProbabilities(g, decisions, probA, probB);
-  const pairs = probA.length;
-  const one = f64(g, 'one', [1], []);
-  const zeroColumn = g.op('Mul', [columns(g, pp, [0]), f64(g, 'zero', [0], [])]);
-  // r as columns of [pp, 1 - pp, 0]: pair p's i-beats-j at p, j-beats-i at pairs + p, the (unused) diagonal at 2·pairs.
-  const table = g.op('Concat', [pp, g.op('Sub', [one, pp]), zeroColumn], { axis: { int: 1 } });
-  const rIndex: number[][] = Array.from({ length: k }, () => new Array<number>(k).fill(2 * pairs));
-  let p = 0;
-  for (let i = 0; i < k; i++) {
-    for (let j = i + 1; j < k; j++, p++) {
-      rIndex[i][j] = p;
-      rIndex[j][i] = pairs + p;
-    }
-  }
-  // Q's diagonal, summed over j in libsvm's order; r[t][t] reads the zero column, and x + 0 = x.
-  let qDiag = '';
-  for (let j = 0; j < k; j++) {
-    const r = columns(g, table, Array.from({ length: k }, (_, t) => rIndex[j][t]));
-    const square = g.op('Mul', [r, r]);
-    qDiag = j === 0 ? square : g.op('Add', [qDiag, square]);
-  }
-  const flat = <T>(f: (t: number, j: number) => T) => Array.from({ length: k * k }, (_, n) => f(Math.floor(n / k), n % k));
-  const offDiagonal = g.op('Neg', [g.op('Mul', [
-    columns(g, table, flat((t, j) => rIndex[j][t])),
-    columns(g, table, flat((t, j) => rIndex[t][j])),
-  ])]);
-  const isDiagonal = g.constant('diagonal', { type: 'bool', dims: [k * k], values: flat((t, j) => t === j) });
-  const q = g.op('Where', [isDiagonal, columns(g, qDiag, flat((t) => t)), offDiagonal]);
-  // Q is symmetric: column t of Q (over rows) is also row t.
-  const qColumn = Array.from({ length: k }, (_, t) => columns(g, q, Array.from({ length: k }, (_, s) => s * k + t)));
-  const qDiagonal = Array.from({ length: k }, (_, t) => columns(g, qDiag, [t]));
-  const zero = f64(g, 'zero', [0], []);
-  const two = f64(g, 'two', [2], []);
-  const eps = f64(g, 'eps', [0.005 / k], []);
-  const infinity = f64(g, 'infinity', [Infinity], []);
-  // The state is [p | Qp] ([N, 2k]): step t adds diff·[e_t | Q row t], then divides the whole row by 1 + diff.
-  const stepRows = Array.from({ length: k }, (_, t) => {
-    const unit = f64(g, 'unit', Array.from({ length: k }, (_, s) => (s === t ? 1 : 0)), [k]);
-    return g.op('Concat', [g.op('Add', [g.op('Mul', [qColumn[t], zero]), unit]), qColumn[t]], { axis: { int: 1 } });
-  });
-  const pColumns = (state: string) => g.op('Slice', [state,
-    g.constant('start', { type: 'int64', dims: [1], values: [0] }), g.constant('end', { type: 'int64', dims: [1], values: [k] }),
-    g.constant('axis', { type: 'int64', dims: [1], values: [1] })]);
-
-  let state = g.op('Concat', [g.op('Add', [g.op('Mul', [qDiag, zero]), f64(g, 'uniform', [1 / k], [])]), qDiag], { axis: { int: 1 } });
-  // Q[t][t] to divide by, or +inf once a row has converged: its every step is then exactly 0.
-  let divisor = qDiag;
+/** multiclass_probability: p from the pairwise probabilities r (k × k, r[i][j] = P(i beats j)), into `p`. */
+function couple(k: number, r: Float64Array, p: Float64Array, q: Float64Array, qp: Float64Array): void {
   const maxIter = Math.max(100, k);
-  for (let iter = 0; iter < maxIter; iter++) {
-    // Stopping condition: Qp and pQp recomputed from p, summed in libsvm's order.
-    const pj = g.node('Split', [state], 2 * k, { axis: { int: 1 }, num_outputs: { int: 2 * k } });
-    let qp = g.op('Mul', [qColumn[0], pj[0]]);
-    for (let j = 1; j < k; j++) qp = g.op('Add', [qp, g.op('Mul', [qColumn[j], pj[j]])]);
-    const prob = pColumns(state);
-    const terms = g.node('Split', [g.op('Mul', [prob, qp])], k, { axis: { int: 1 }, num_outputs: { int: k } });
-    let pqp = terms.reduce((sum, term) => g.op('Add', [sum, term]));
-    const maxError = g.op('ReduceMax', [g.op('Abs', [g.op('Sub', [qp, pqp])]), axes(g, 1)], { keepdims: { int: 1 } });
-    divisor = g.op('Where', [g.op('GreaterOrEqual', [maxError, eps]), divisor, infinity]);
-    const divisors = g.node('Split', [divisor], k, { axis: { int: 1 }, num_outputs: { int: k } });
-    state = g.op('Concat', [prob, qp], { axis: { int: 1 } });
-    for (let t = 0; t < k; t++) {
-      const qpt = columns(g, state, [k + t]);
-      const diff = g.op('Div', [g.op('Sub', [pqp, qpt]), divisors[t]]);
-      const onePlus = g.op('Add', [one, diff]);
-      const step = g.op('Mul', [diff, g.op('Add', [g.op('Mul', [diff, qDiagonal[t]]), g.op('Mul', [two, qpt])])]);
-      pqp = g.op('Div', [g.op('Div', [g.op('Add', [pqp, step]), onePlus]), onePlus]);
-      state = g.op('Div', [g.op('Add', [state, g.op('Mul', [diff, stepRows[t]])]), onePlus]);
+  const eps = 0.005 / k;
+  for (let t = 0; t < k; t++) {
+    p[t] = 1 / k;
+    q[t * k + t] = 0;
+    for (let j = 0; j < t; j++) {
+      q[t * k + t] += r[j * k + t] * r[j * k + t];
+      q[t * k + j] = q[j * k + t];
+    }
+    for (let j = t + 1; j < k; j++) {
+      q[t * k + t] += r[j * k + t] * r[j * k + t];
+      q[t * k + j] = -r[j * k + t] * r[t * k + j];
     }
   }
-  return pColumns(state);
+  for (let iter = 0; iter < maxIter; iter++) {
+    // The stopping condition, with Qp and pQp recomputed from p for accuracy.
+    let pqp = 0;
+    for (let t = 0; t < k; t++) {
+      qp[t] = 0;
+      for (let j = 0; j < k; j++) qp[t] += q[t * k + j] * p[j];
+      pqp += p[t] * qp[t];
+    }
+    let maxError = 0;
+    for (let t = 0; t < k; t++) maxError = Math.max(maxError, Math.abs(qp[t] - pqp));
+    if (maxError < eps) break;
+    for (let t = 0; t < k; t++) {
+      const diff = (-qp[t] + pqp) / q[t * k + t];
+      p[t] += diff;
+      pqp = (pqp + diff * (diff * q[t * k + t] + 2 * qp[t])) / (1 + diff) / (1 + diff);
+      for (let j = 0; j < k; j++) {
+        qp[j] = (qp[j] + diff * q[t * k + j]) / (1 + diff);
+        p[j] /= 1 + diff;
+      }
+    }
+  }
+}
+
+/** The stage that turns each row's pairwise decision values (pairs in libsvm's order) into class probabilities. */
+export function couplingStage(input: string, probA: Float64Array, probB: Float64Array, k: number): ProbabilityStage {
+  const pairs = probA.length;
+  return {
+    input,
+    width: pairs,
+    classes: k,
+    compute(decisions, rows) {
+      const out = new Float64Array(rows * k);
+      const r = new Float64Array(k * k);
+      const q = new Float64Array(k * k);
+      const qp = new Float64Array(k);
+      const p = new Float64Array(k);
+      for (let row = 0; row < rows; row++) {
+        let at = 0;
+        for (let i = 0; i < k; i++) {
+          for (let j = i + 1; j < k; j++, at++) {
+            const v = Math.min(Math.max(sigmoid(decisions[row * pairs + at], probA[at], probB[at]), MIN_PROB), 1 - MIN_PROB);
+            r[i * k + j] = v;
+            r[j * k + i] = 1 - v;
+          }
+        }
+        couple(k, r, p, q, qp);
+        out.set(p, row * k);
+      }
+      return out;
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { PyObject } from '../pickle/values.js';
 import { array, attr, classesOf, ConversionError, inputWidth, numberAttr, optionalArray, shortName } from './attrs.js';
 import { register, type Features, type StepResult } from './converter.js';
 import { affine, axes, binaryDecision, f64, reduceSum, transpose } from './graph-ops.js';
-import { pairwiseCoupling } from './svm-probability.js';
+import { couplingStage } from './svm-probability.js';
 
 /** Classes of every pair (i, j), i < j, in libsvm's order. */
 function classPairs(nClasses: number): [number, number][] {
@@ -192,7 +192,7 @@ function libsvmClassifier(estimator: PyObject, input: Features, g: GraphBuilder)
   const probabilistic = probA !== null && probB !== null && probA.size === pairs.length && probB.size === pairs.length;
   // Without probability=True there is no predict_proba: the label alone answers.
   if (!probabilistic) return { kind: 'classifier', decision, classes };
-  return { kind: 'classifier', probabilities: pairwiseCoupling(g, decisions, probA.numbers(), probB.numbers(), nClasses), decision, classes };
+  return { kind: 'classifier', probabilityStage: couplingStage(decisions, probA.numbers(), probB.numbers(), nClasses), decision, classes };
 }
 
 function libsvmRegressor(estimator: PyObject, input: Features, g: GraphBuilder): StepResult {
