@@ -30,7 +30,7 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   it('describes each model with its real feature names, types and labels, for both protocols', () => {
-    assert.deepEqual(Object.keys(doc.paths).filter((p) => p.startsWith('/models/')).sort(),
+    assert.deepEqual(Object.keys(doc.paths).filter((p) => p.startsWith('/models/') && p.endsWith('/predict')).sort(),
       ['/models/diabetes/predict', '/models/fraud/predict', '/models/iris/predict', '/models/sentiment/predict']);
     assert.ok(doc.paths['/v2/models/iris/infer'].post);
     const iris = doc.components.schemas['iris.row'];
@@ -58,6 +58,23 @@ describe('OpenAPI document and Swagger UI', () => {
       assert.equal(body(json), false, `schema accepts ${JSON.stringify(json)}`);
       assert.equal((await request(`${s.url}/models/iris/predict`, { json })).status, 400);
     }
+  });
+
+  it('documents the explain endpoint of the models that can explain themselves, with the answer they give', async () => {
+    assert.ok(doc.paths['/models/fraud/explain']?.post);
+    assert.ok(doc.paths['/models/iris/explain']?.post);
+    assert.equal(doc.paths['/models/sentiment/explain'], undefined, 'text models are not explained');
+    const ajv = new Ajv2020.default({ strict: false });
+    ajv.addSchema({ ...doc, $id: 'doc' });
+    const answer = ajv.getSchema('doc#/paths/~1models~1fraud~1explain/post/responses/200/content/application~1json/schema');
+    assert.ok(answer);
+    const row = { amount: 950, hour: 3, distance_from_home_km: 420, minutes_since_last: 2, transactions_last_24h: 9, card_present: 0, foreign: 1, merchant_risk: 0.7 };
+    const one = await request(`${s.url}/models/fraud/explain`, { json: row });
+    const many = await request(`${s.url}/models/fraud/explain`, { json: [row, row] });
+    assert.equal(one.status, 200);
+    assert.ok(answer(one.body), JSON.stringify(answer.errors));
+    assert.ok(answer(many.body), JSON.stringify(answer.errors));
+    assert.equal(answer({ model: 'fraud', version: 1, space: 'probability', explanation: { base_value: 0, contributions: [{ feature: 'nope', value: 1 }], margin: 1 } }), false);
   });
 
   it('serves Swagger UI from the package itself, on the same document', async () => {

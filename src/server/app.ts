@@ -70,7 +70,8 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     codecs: new CodecPool(),
     isClosing: () => closing,
     isReady: () => !closing && repository.isReady(options.readiness ?? 'all'),
-    extensions: options.adminKeys ? ['model_repository'] : [],
+    // POST /v2/models/{m}/explain always; the repository extension with admin keys.
+    extensions: ['explain', ...(options.adminKeys ? ['model_repository'] : [])],
   };
 
   // Once shutdown begins, every answer closes its connection, so keep-alive clients move to another instance

@@ -11,6 +11,27 @@ export interface ServedModel {
   version: number;
   description?: string;
   signature: Signature;
+  /** It has an exact explainer: POST /models/{name}/explain answers. */
+  explainable: boolean;
+}
+
+/** One row's explanation (per class for a model explained per class), as src/explain/present.ts writes it. */
+function explanationSchema(s: Signature): Schema {
+  const one = {
+    type: 'object',
+    properties: {
+      class: s.labels ? { enum: s.labels } : {},
+      base_value: { type: 'number' },
+      contributions: {
+        type: 'array',
+        description: 'one per input feature, largest magnitude first',
+        items: { type: 'object', properties: { feature: { enum: s.features?.map((f) => f.name) ?? [] }, value: { type: 'number' } }, required: ['feature', 'value'] },
+      },
+      margin: { type: 'number', description: 'base_value plus the contributions: the model output explained' },
+    },
+    required: ['base_value', 'contributions', 'margin'],
+  };
+  return { oneOf: [one, { type: 'array', items: one }] };
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -138,6 +159,29 @@ function modelPaths(m: ServedModel, schemas: Record<string, Schema>): Record<str
       ],
     };
     const summary = m.description ?? `${m.name} (${s.task})`;
+    if (m.explainable) {
+      schemas[`${id}.explanation`] = explanationSchema(s);
+      const explained = {
+        type: 'object',
+        properties: {
+          model: { const: m.name },
+          version: { type: 'integer' },
+          space: { enum: ['probability', 'log-odds', 'margin', 'value'] },
+          explanation: ref(`${id}.explanation`),
+          explanations: { type: 'array', items: ref(`${id}.explanation`) },
+        },
+        required: ['model', 'version', 'space'],
+      };
+      paths[`/models/${m.name}/explain`] = {
+        post: {
+          operationId: `explain_${id}`,
+          summary: `${m.name}: exact per-feature contributions (TreeSHAP or linear)`,
+          tags: [m.name],
+          requestBody: { required: true, content: { ...json(body), 'text/csv': { schema: { type: 'string' } } } },
+          responses: { 200: { description: 'one explanation per row', content: json(explained) }, ...errorResponses(ERROR_STATUSES, 'Error') },
+        },
+      };
+    }
     paths[`/models/${m.name}/predict`] = {
       post: {
         operationId: `predict_${id}`,

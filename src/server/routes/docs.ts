@@ -3,6 +3,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { isExplainer } from '../../explain/index.js';
 import { defaultVersion } from '../../repository/repository.js';
 import { openApiDocument, type ServedModel } from '../../signature/openapi.js';
 import { SERVER_NAME, SERVER_VERSION } from '../../version.js';
@@ -12,7 +13,8 @@ function served(ctx: ServerContext): ServedModel[] {
   return ctx.repository.list().flatMap((m) => {
     const v = defaultVersion(m);
     if (!v || v.state !== 'ready' || !v.signature) return [];
-    return [{ name: m.name, version: v.version, signature: v.signature, ...(m.manifest.description ? { description: m.manifest.description } : {}) }];
+    const explainable = isExplainer(v.explainer) && v.signature.inputs.length === 1;
+    return [{ name: m.name, version: v.version, signature: v.signature, explainable, ...(m.manifest.description ? { description: m.manifest.description } : {}) }];
   });
 }
 
