@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { envName, SETTINGS } from '../src/cli/serve-config.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PORT = 18080;
@@ -96,6 +97,11 @@ describe('manifests', () => {
     assert.equal(container.livenessProbe.httpGet.path, '/healthz');
     assert.equal(container.ports[0].containerPort, Number(container.args[container.args.indexOf('--port') + 1]));
     assert.equal(container.args[container.args.indexOf('--host') + 1], '0.0.0.0');
+    // Every MODELPORT_* variable the manifest sets is one `modelport serve` reads.
+    const known = new Set(SETTINGS.map(envName));
+    const set = (container.env as { name: string }[]).map((e) => e.name);
+    assert.ok(set.length > 0);
+    for (const name of set) assert.ok(known.has(name), `${name} is not a setting`);
     const service = docs.find((d) => d.kind === 'Service')!;
     assert.equal(service.spec.ports[0].targetPort, container.ports[0].name);
     assert.deepEqual(service.spec.selector, deployment.spec.selector.matchLabels);
