@@ -64,7 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'max-batch-size', flags: '--max-batch-size <rows>', description: 'most rows per model run (dynamic batching)', parse: integer(1, 1_000_000), default: DEFAULT_BATCHING.maxBatchSize },
   { name: 'max-delay-ms', flags: '--max-delay-ms <ms>', description: 'how long a request waits to be batched; 0 batches what arrives together', parse: milliseconds(10_000), default: DEFAULT_BATCHING.maxDelayMs },
   { name: 'max-queue', flags: '--max-queue <requests>', description: 'requests waiting per model before 503', parse: integer(1, 1_000_000), default: DEFAULT_BATCHING.maxQueue },
-  { name: 'readiness', flags: '--readiness <policy>', description: "ready when 'all' models loaded (safe rollouts) or 'any' can serve (many-model servers)", parse: oneOf('all', 'any'), default: 'all' },
+  { name: 'readiness', flags: '--readiness <policy>', description: "ready when 'all' models can serve (safe rollouts) or 'any' can (many-model servers)", parse: oneOf('all', 'any'), default: 'all' },
   { name: 'cors', flags: '--cors <origins>', description: "origins browsers may call from, comma-separated, or '*'; off by default", parse: collect, list: true },
   { name: 'api-key', flags: '--api-key <key>', description: 'accept this API key (repeat for several); every route but the probes then needs one', parse: collect, list: true },
   { name: 'api-keys-file', flags: '--api-keys-file <file>', description: "a file of hashed keys, one 'sha256:<hex>' per line (see 'modelport hash-key')" },
