@@ -164,7 +164,7 @@ function table(): string {
 
 function havePython(): boolean {
   try {
-    execFileSync(PYTHON, ['-c', 'import flask, fastapi, uvicorn, gunicorn, sklearn, xgboost'], { stdio: 'ignore' });
+    execFileSync(PYTHON, ['-c', 'import flask, fastapi, uvicorn, gunicorn, sklearn, xgboost, ujson'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -174,7 +174,7 @@ function havePython(): boolean {
 async function main(): Promise<void> {
   if (!existsSync('/usr/bin/wrk')) throw new Error('wrk is missing: apt-get install -y wrk');
   const python = havePython();
-  if (!python) notes.push('Python peers skipped: apt-get install -y python3-sklearn python3-xgboost python3-pandas python3-flask python3-fastapi uvicorn gunicorn');
+  if (!python) notes.push('Python peers skipped: apt-get install -y python3-sklearn python3-xgboost python3-pandas python3-flask python3-fastapi python3-ujson uvicorn gunicorn');
   const node = process.execPath;
   const cli = join(ROOT, 'dist', 'src', 'cli', 'main.js');
   const singles: [string, string][] = [['iris', JSON.stringify(record('iris'))], ['diabetes', JSON.stringify(record('diabetes'))], ['fraud', JSON.stringify(record('fraud'))]];
@@ -184,9 +184,13 @@ async function main(): Promise<void> {
   ];
   if (python) {
     servers.push(
+      // As the seed tutorials write it: pandas per request.
       ['Flask dev server (seed)', () => start('flask', PYTHON, ['flask_app.py', '8182'], 8182, '/models/iris/predict?x=1')],
-      [`Flask + gunicorn (${WORKERS} sync workers)`, () => start('gunicorn', PYTHON, ['-m', 'gunicorn', '-w', String(WORKERS), '-b', '127.0.0.1:8183', 'flask_app:app'], 8183, '/models/iris/predict?x=1')],
-      [`FastAPI + gunicorn (${WORKERS} uvicorn workers)`, () => start('fastapi', PYTHON, ['-m', 'gunicorn', '-w', String(WORKERS), '-k', 'uvicorn.workers.UvicornWorker', '-b', '127.0.0.1:8184', 'fastapi_app:app'], 8184, '/docs')],
+      [`Flask + gunicorn, pandas (${WORKERS} sync workers)`, () => start('gunicorn', PYTHON, ['-m', 'gunicorn', '-w', String(WORKERS), '-b', '127.0.0.1:8183', 'flask_app:app'], 8183, '/models/iris/predict?x=1')],
+      [`FastAPI + gunicorn, pandas (${WORKERS} uvicorn workers)`, () => start('fastapi', PYTHON, ['-m', 'gunicorn', '-w', String(WORKERS), '-k', 'uvicorn.workers.UvicornWorker', '-b', '127.0.0.1:8184', 'fastapi_app:app'], 8184, '/docs')],
+      // As a Python expert tunes it: NumPy, ujson, no framework on the request path (peers/numpy_app.py).
+      [`WSGI + gunicorn, NumPy + ujson (${WORKERS} sync workers)`, () => start('numpy-gunicorn', PYTHON, ['-m', 'gunicorn', '-w', String(WORKERS), '-b', '127.0.0.1:8187', 'numpy_app:wsgi'], 8187, '/models/iris/predict')],
+      [`FastAPI + gunicorn, NumPy + ujson (${WORKERS} uvicorn workers)`, () => start('numpy-fastapi', PYTHON, ['-m', 'gunicorn', '-w', String(WORKERS), '-k', 'uvicorn.workers.UvicornWorker', '-b', '127.0.0.1:8188', 'numpy_app:app'], 8188, '/docs')],
     );
   }
 
