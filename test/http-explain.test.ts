@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { LARGE_BODY_BYTES } from '../src/codecs/offload/pool.js';
 import { FIXTURES } from './helpers/fixtures.js';
 import { linearRegressor, makeRepository } from './helpers/models.js';
 import { request, startServer, type TestServer } from './helpers/server.js';
@@ -97,6 +98,24 @@ describe('explain routes', () => {
       checkSorted(e);
       assert.ok(Math.abs(e.margin - bare.predict[i]) < 1e-9, `${e.margin} vs ${bare.predict[i]}`);
     });
+  });
+
+  it('explains a body large enough for the codec worker as it explains a small one, over both protocols', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => (i % 2 ? FRAUD : ROUTINE));
+    const big = await request(`${s.url}/models/fraud/explain`, { json: { instances: rows } });
+    assert.ok(JSON.stringify({ instances: rows }).length >= LARGE_BODY_BYTES);
+    assert.equal(big.status, 200, JSON.stringify(big.body).slice(0, 300));
+    const small = await request(`${s.url}/models/fraud/explain`, { json: { instances: [ROUTINE, FRAUD] } });
+    assert.deepEqual(big.body.explanations.slice(0, 2), small.body.explanations);
+    const data = rows.flatMap((r) => Object.values(r));
+    const v2 = await request(`${s.url}/v2/models/fraud/explain`, { json: { id: 'big', inputs: [{ name: 'input', shape: [rows.length, 8], datatype: 'FP64', data }] } });
+    assert.equal(v2.status, 200);
+    assert.equal(v2.body.id, 'big');
+    assert.deepEqual(v2.body.outputs[0].shape, [rows.length, 9]);
+    const poisoned = `{"instances": [${JSON.stringify(ROUTINE)}], "__proto__": {"x": 1}, "pad": "${'x'.repeat(LARGE_BODY_BYTES)}"}`;
+    const refused = await request(`${s.url}/models/fraud/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: poisoned });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.code, 'INVALID_JSON');
   });
 
   it('answers the V2 explain extension with contributions [N, features + 1] and base values', async () => {

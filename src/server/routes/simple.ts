@@ -61,14 +61,6 @@ function mergeFields(query: Record<string, unknown>, form: Record<string, unknow
   return merged;
 }
 
-function parseLargeJson(body: LargeJsonBody): unknown {
-  try {
-    return JSON.parse(body.bytes.toString('utf8'));
-  } catch (err) {
-    throw new ModelportError('INVALID_JSON', [(err as Error).message]);
-  }
-}
-
 const encoders = new WeakMap<ReadyVersion, PredictionEncoder>();
 
 function encoderFor(model: ReadyVersion): PredictionEncoder {
@@ -135,15 +127,20 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.type('application/json; charset=utf-8').send(json);
   };
 
+  /** The rows of a predict or explain body that is parsed here: JSON, CSV, or a form (with the query string). */
+  const rowsOfBody = (req: FastifyRequest, model: ReadyVersion): RowsRequest => {
+    const body = req.body as unknown;
+    if (body instanceof CsvBody) return { rows: body.rows, single: false, where: 'rows', textual: true };
+    if (body instanceof FormBody) return readQuery(mergeFields(req.query as Record<string, unknown>, body.fields));
+    if (body === undefined) throw new ModelportError('INVALID_JSON', ['the body is empty']);
+    return readJsonRows(body, model.signature, model.name);
+  };
+
   const post = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
     req.note = { model: model.name, version: model.version };
-    const body = req.body as unknown;
-    if (body instanceof CsvBody) return predict(model, { rows: body.rows, single: false, where: 'rows', textual: true }, reply, true);
-    if (body instanceof FormBody) return predict(model, readQuery(mergeFields(req.query as Record<string, unknown>, body.fields)), reply, false);
-    if (body === undefined) throw new ModelportError('INVALID_JSON', ['the body is empty']);
-    if (body instanceof LargeJsonBody) return predictLarge(model, body, reply);
-    return predict(model, readJsonRows(body, model.signature, model.name), reply, false);
+    if (req.body instanceof LargeJsonBody) return predictLarge(model, req.body, reply);
+    return predict(model, rowsOfBody(req, model), reply, req.body instanceof CsvBody);
   };
 
   const get = async (req: FastifyRequest<{ Params: ModelParams; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
@@ -157,18 +154,19 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
     req.note = { model: model.name, version: model.version };
     ctx.dataplane.explainerOf(model);
-    const body = req.body as unknown;
-    let parsed: RowsRequest;
-    if (body instanceof CsvBody) parsed = { rows: body.rows, single: false, where: 'rows', textual: true };
-    else if (body instanceof FormBody) parsed = readQuery(mergeFields(req.query as Record<string, unknown>, body.fields));
-    else if (body === undefined) throw new ModelportError('INVALID_JSON', ['the body is empty']);
-    else if (body instanceof LargeJsonBody) parsed = readJsonRows(parseLargeJson(body), model.signature, model.name);
-    else parsed = readJsonRows(body, model.signature, model.name);
-    if (req.note) req.note.rows = parsed.rows.length;
-    const { explainer, rows, contributions } = await ctx.dataplane.explain(model, rowsToFeeds(model.signature, model.name, parsed.rows, parsed));
+    // A large body is decoded by the codec worker, as for predict.
+    let decoded: { feeds: Feeds; rows: number; single: boolean };
+    if (req.body instanceof LargeJsonBody) {
+      decoded = await ctx.codecs.decodeRows(req.body.bytes, model.signature, model.name);
+    } else {
+      const parsed = rowsOfBody(req, model);
+      decoded = { feeds: rowsToFeeds(model.signature, model.name, parsed.rows, parsed), rows: parsed.rows.length, single: parsed.single };
+    }
+    req.note.rows = decoded.rows;
+    const { explainer, rows, contributions } = await ctx.dataplane.explain(model, decoded.feeds);
     const explanations = presentExplanations(model.signature, explainer, contributions, rows);
     const head = { model: model.name, version: model.version, space: explainer.space };
-    return parsed.single ? { ...head, explanation: explanations[0] } : { ...head, explanations };
+    return decoded.single ? { ...head, explanation: explanations[0] } : { ...head, explanations };
   };
 
   app.post('/models/:name/explain', explain);

@@ -4,23 +4,15 @@ import { parseV2Request, tensorToV2, v2ToFeeds } from '../../codecs/v2.js';
 import { ModelportError } from '../../errors.js';
 import type { Feeds, TensorSpec } from '../../runtime/runner.js';
 import type { Signature } from '../../signature/signature.js';
-import { ELEMENT_TYPES } from '../../tensor.js';
+import type { ReadyVersion } from '../../repository/repository.js';
+import { ELEMENT_TYPES, makeTensor } from '../../tensor.js';
 import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
 import { LargeJsonBody } from '../large-body.js';
 import { SERVER_NAME, SERVER_VERSION } from '../../version.js';
-import { makeTensor } from '../../tensor.js';
 import { featureNamesOf } from '../../explain/present.js';
 
 interface ModelParams { name: string; version?: string }
-
-function parseJsonBytes(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new ModelportError('INVALID_JSON', [(err as Error).message]);
-  }
-}
 
 const rowsOf = (feeds: Feeds) => Object.values(feeds)[0]?.dims[0] ?? 0;
 
@@ -64,25 +56,32 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.code(isReady ? 200 : 503).send({ name: v.name, ready: isReady });
   };
 
+  /**
+   * The feeds of an infer or explain body, each value checked against its feature (null is a missing value where
+   * that feature takes one). A large body is decoded by the codec worker; the event loop only runs the model.
+   */
+  const decode = async (req: FastifyRequest, model: ReadyVersion): Promise<{ feeds: Feeds; id?: string; outputs?: string[] }> => {
+    const features = model.signature.features;
+    if (req.body instanceof LargeJsonBody) return ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs, features);
+    const request = parseV2Request(req.body);
+    return {
+      feeds: v2ToFeeds(request, model.runner.inputs, features),
+      ...(request.id !== undefined ? { id: request.id } : {}),
+      ...(request.outputs ? { outputs: request.outputs.map((o) => o.name) } : {}),
+    };
+  };
+
   const infer = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const model = ctx.dataplane.resolve(req.params.name, req.params.version);
     const note = { model: model.name, version: model.version, rows: 0 };
     req.note = note;
-    // Each value is checked against its feature: null is a missing value where that feature takes one.
-    const features = model.signature.features;
-    const head = (id: string | undefined) => ({ model_name: model.name, model_version: String(model.version), ...(id !== undefined ? { id } : {}) });
-    if (req.body instanceof LargeJsonBody) {
-      // Decoded and encoded by the codec worker; the event loop only runs the model.
-      const decoded = await ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs, features);
-      note.rows = rowsOf(decoded.feeds);
-      const outputs = await ctx.dataplane.infer(model, decoded.feeds, decoded.outputs);
-      return reply.type('application/json; charset=utf-8').send(await ctx.codecs.encodeV2(outputs, head(decoded.id)));
-    }
-    const request = parseV2Request(req.body);
-    const feeds = v2ToFeeds(request, model.runner.inputs, features);
-    note.rows = rowsOf(feeds);
-    const outputs = await ctx.dataplane.infer(model, feeds, request.outputs?.map((o) => o.name));
-    return { ...head(request.id), outputs: Object.entries(outputs).map(([name, tensor]) => tensorToV2(name, tensor)) };
+    const large = req.body instanceof LargeJsonBody;
+    const decoded = await decode(req, model);
+    note.rows = rowsOf(decoded.feeds);
+    const outputs = await ctx.dataplane.infer(model, decoded.feeds, decoded.outputs);
+    const head = { model_name: model.name, model_version: String(model.version), ...(decoded.id !== undefined ? { id: decoded.id } : {}) };
+    if (large) return reply.type('application/json; charset=utf-8').send(await ctx.codecs.encodeV2(outputs, head));
+    return { ...head, outputs: Object.entries(outputs).map(([name, tensor]) => tensorToV2(name, tensor)) };
   };
 
   /**
@@ -94,9 +93,7 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
     const note = { model: model.name, version: model.version, rows: 0 };
     req.note = note;
     ctx.dataplane.explainerOf(model);
-    const body = req.body instanceof LargeJsonBody ? parseJsonBytes(req.body.bytes) : req.body;
-    const request = parseV2Request(body);
-    const feeds = v2ToFeeds(request, model.runner.inputs, model.signature.features);
+    const { feeds, id } = await decode(req, model);
     note.rows = rowsOf(feeds);
     const { explainer, rows, contributions } = await ctx.dataplane.explain(model, feeds);
     const k = explainer.classes.length;
@@ -106,7 +103,7 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
     return {
       model_name: model.name,
       model_version: String(model.version),
-      ...(request.id !== undefined ? { id: request.id } : {}),
+      ...(id !== undefined ? { id } : {}),
       parameters: { space: explainer.space, features: [...featureNamesOf(model.signature, explainer), 'bias'], ...(classes[0] !== null ? { classes } : {}) },
       outputs: [
         tensorToV2('contributions', makeTensor('float64', contributions, k === 1 ? [rows, stride] : [rows, k, stride])),
