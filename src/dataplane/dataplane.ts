@@ -37,8 +37,10 @@ interface Serving {
 export class Dataplane {
   private readonly batchers = new WeakMap<ReadyVersion, Serving>();
 
-  /** `batching` holds the server's defaults; a model's model.yaml may override each. */
-  /** `timeoutMs` bounds how long a request may wait for and run its model (504 after it). */
+  /**
+   * `batching` holds the server's defaults (a model's model.yaml may override each); `timeoutMs` bounds how long a
+   * request may wait for and run its model (504 after it).
+   */
   constructor(
     readonly repository: ModelRepository,
     private readonly metrics: Metrics,

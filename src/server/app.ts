@@ -30,7 +30,7 @@ export interface AppOptions {
   metricsText?: () => Promise<string>;
   /** Longest a request may wait for and run its model; 504 after it. */
   requestTimeoutMs?: number;
-  /** When /readyz and /v2/health/ready answer 200: every model loaded ('all', the default) or at least one. */
+  /** When /readyz and /v2/health/ready answer 200: every model can serve ('all', the default) or at least one. */
   readiness?: ReadinessPolicy;
   /** Access logs, CORS, security headers, API keys, rate limits. */
   operations?: OperationsOptions;

@@ -80,12 +80,15 @@ function path(req: FastifyRequest): string {
 
 const shapeOf = (req: FastifyRequest) => (path(req).startsWith('/v2') ? 'v2' : 'modelport');
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(req: FastifyRequest): string | null {
+  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization?.trim() ?? '');
+  return m ? m[1] : null;
+}
+
 function presentedKey(req: FastifyRequest): string | null {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m) return m[1];
-  }
+  const bearer = bearerToken(req);
+  if (bearer !== null) return bearer;
   const header = req.headers['x-api-key'];
   return typeof header === 'string' && header !== '' ? header : null;
 }

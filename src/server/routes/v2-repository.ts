@@ -6,6 +6,7 @@ import type { ModelVersion } from '../../repository/repository.js';
 import type { ApiKeys } from '../api-keys.js';
 import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
+import { bearerToken } from '../operations.js';
 
 interface ModelParams { name: string }
 
@@ -14,8 +15,8 @@ const STATES: Record<ModelVersion['state'], string> = { loading: 'LOADING', read
 export function v2RepositoryRoutes(app: FastifyInstance, ctx: ServerContext, adminKeys: ApiKeys): void {
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply, ctx.bodyLimit, 'v2'));
   app.addHook('onRequest', (req, reply, done) => {
-    const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization?.trim() ?? '');
-    if (auth && adminKeys.check(auth[1]) !== null) return done();
+    const token = bearerToken(req);
+    if (token !== null && adminKeys.check(token) !== null) return done();
     reply.header('www-authenticate', 'Bearer realm="modelport-admin"');
     sendError(new ModelportError('UNAUTHORIZED'), req, reply, ctx.bodyLimit, 'v2');
   });
