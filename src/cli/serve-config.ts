@@ -80,7 +80,7 @@ export const SETTINGS: readonly Setting[] = [
 ];
 
 /** port → MODELPORT_PORT, max-batch-size → MODELPORT_MAX_BATCH_SIZE, api-key → MODELPORT_API_KEYS. */
-export function envName(setting: { name: string; list?: boolean }): string {
+export function envName(setting: { name: string }): string {
   const base = `MODELPORT_${setting.name.toUpperCase().replace(/-/g, '_')}`;
   return setting.name === 'api-key' || setting.name === 'admin-key' ? `${base}S` : base;
 }

@@ -34,7 +34,7 @@ export interface ServeOptions {
 
 function logger(options: ServeOptions): Logger {
   const pretty = options.logFormat === 'pretty' || (options.logFormat === 'auto' && process.stdout.isTTY === true);
-  // Asynchronous writes: one write(2) per access-log line would cost a quarter of the throughput.
+  // Asynchronous writes: a request's log line never waits for stdout (a slow log reader must not stall serving).
   if (!pretty) return pino({ level: options.logLevel }, pino.destination({ dest: 1, sync: false }));
   return pino({
     level: options.logLevel,

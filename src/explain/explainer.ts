@@ -3,7 +3,8 @@
 import { expectedValues, ShapPath, treeShap, type Rounding, type ShapTree } from './treeshap.js';
 
 /** What the contributions add up to. */
-export type ExplainedSpace = 'probability' | 'log-odds' | 'margin' | 'value';
+export const EXPLAINED_SPACES = ['probability', 'log-odds', 'margin', 'value'] as const;
+export type ExplainedSpace = (typeof EXPLAINED_SPACES)[number];
 
 export interface Explainer {
   /** The graph input it reads: a [N, width] matrix of numbers. */

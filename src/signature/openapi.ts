@@ -1,6 +1,7 @@
 // An OpenAPI 3.1 document of what is served, generated from each model's signature: its real feature names,
 // types, ranges and categories, and its labels, in one request and response schema per model for both protocols.
 import { ERROR_CATALOG } from '../errors.js';
+import { EXPLAINED_SPACES } from '../explain/explainer.js';
 import { ELEMENT_TYPES } from '../tensor.js';
 import type { Feature, Signature } from './signature.js';
 
@@ -130,21 +131,21 @@ const errorResponses = (codes: number[], schema: string) => Object.fromEntries(c
 
 const ERROR_STATUSES = [400, 401, 404, 413, 415, 429, 503, 504];
 
+/** How the seed-style routes answer: {model, version, …}, with `one` item for one row or `many` for several. */
+function rowsAnswer(m: ServedModel, one: string, many: string, item: string, more: Record<string, Schema> = {}): Schema {
+  return {
+    type: 'object',
+    properties: { model: { const: m.name }, version: { type: 'integer' }, ...more, [one]: ref(item), [many]: { type: 'array', items: ref(item) } },
+    required: ['model', 'version', ...Object.keys(more)],
+  };
+}
+
 function modelPaths(m: ServedModel, schemas: Record<string, Schema>): Record<string, unknown> {
   const s = m.signature;
   const id = m.name;
   const paths: Record<string, unknown> = {};
   schemas[`${id}.prediction`] = predictionSchema(s);
-  const answer = {
-    type: 'object',
-    properties: {
-      model: { const: m.name },
-      version: { type: 'integer' },
-      prediction: ref(`${id}.prediction`),
-      predictions: { type: 'array', items: ref(`${id}.prediction`) },
-    },
-    required: ['model', 'version'],
-  };
+  const answer = rowsAnswer(m, 'prediction', 'predictions', `${id}.prediction`);
   if (s.features) {
     const { named, positional } = rowSchemas(s.features);
     schemas[`${id}.row`] = named;
@@ -161,17 +162,8 @@ function modelPaths(m: ServedModel, schemas: Record<string, Schema>): Record<str
     const summary = m.description ?? `${m.name} (${s.task})`;
     if (m.explainable) {
       schemas[`${id}.explanation`] = explanationSchema(s);
-      const explained = {
-        type: 'object',
-        properties: {
-          model: { const: m.name },
-          version: { type: 'integer' },
-          space: { enum: ['probability', 'log-odds', 'margin', 'value'] },
-          explanation: ref(`${id}.explanation`),
-          explanations: { type: 'array', items: ref(`${id}.explanation`) },
-        },
-        required: ['model', 'version', 'space'],
-      };
+      const explained = rowsAnswer(m, 'explanation', 'explanations', `${id}.explanation`,
+        { space: { enum: [...EXPLAINED_SPACES] } });
       paths[`/models/${m.name}/explain`] = {
         post: {
           operationId: `explain_${id}`,

@@ -59,8 +59,6 @@ export interface ArtifactHints {
   task?: Task;
   /** Per feature, in feature order: what the fitted steps accept. */
   features?: FeatureHint[];
-  /** Every feature may be missing (a graph built by hand, as tests do); `features` says it per feature. */
-  allowMissing?: boolean;
   ignoredFeatures?: string[];
   labelOutput?: string;
   probabilityOutput?: string;
@@ -100,7 +98,7 @@ function deriveFeatures(inputs: readonly TensorSpec[], manifest: Manifest, hints
       type: declared?.[column].type ?? first.type,
       input: first.name,
       column,
-      ...fromHint(hints.features?.[column], hints.allowMissing),
+      ...fromHint(hints.features?.[column]),
       ...extras(declared?.[column]),
     }));
   }
@@ -114,16 +112,16 @@ function deriveFeatures(inputs: readonly TensorSpec[], manifest: Manifest, hints
       type: declared?.[i].type ?? spec.type,
       input: spec.name,
       column: null,
-      ...fromHint(hints.features?.[i], hints.allowMissing),
+      ...fromHint(hints.features?.[i]),
       ...extras(declared?.[i]),
     }));
   }
   return null;
 }
 
-function fromHint(hint: FeatureHint | undefined, allMissing = false): Pick<Feature, 'allowMissing' | 'categories' | 'categoriesOnly' | 'description'> {
+function fromHint(hint: FeatureHint | undefined): Pick<Feature, 'allowMissing' | 'categories' | 'categoriesOnly' | 'description'> {
   return {
-    allowMissing: hint?.missing ?? allMissing,
+    allowMissing: hint?.missing ?? false,
     ...(hint?.categories ? { categories: hint.categories } : {}),
     ...(hint?.closed ? { categoriesOnly: true } : {}),
     ...(hint?.description ? { description: hint.description } : {}),
