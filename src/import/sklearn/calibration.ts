@@ -5,7 +5,7 @@ import { PyObject } from '../pickle/values.js';
 import { array, attr, classesOf, ConversionError, numberAttr, shortName } from './attrs.js';
 import { register, type Features, type StepResult } from './converter.js';
 import { columns, f64, reduceSum } from './graph-ops.js';
-import { expit } from './linear.js';
+import { expit, onnxExp } from './loss-links.js';
 import { calibrationMethod, memberResponse, membersInputWidth } from './members.js';
 
 const OWNER = 'CalibratedClassifierCV';
@@ -13,7 +13,7 @@ const OWNER = 'CalibratedClassifierCV';
 /** _SigmoidCalibration.predict: expit(-(a_ * T + b_)). */
 function sigmoid(calibrator: PyObject, t: string, g: GraphBuilder): string {
   const scaled = g.op('Mul', [t, f64(g, 'a', [numberAttr(calibrator, 'a_')], [])]);
-  return expit(g, g.op('Neg', [g.op('Add', [scaled, f64(g, 'b', [numberAttr(calibrator, 'b_')], [])])]));
+  return expit(g, g.op('Neg', [g.op('Add', [scaled, f64(g, 'b', [numberAttr(calibrator, 'b_')], [])])]), onnxExp);
 }
 
 const int64 = (g: GraphBuilder, name: string, value: number) => g.constant(name, { type: 'int64', dims: [], values: [value] });

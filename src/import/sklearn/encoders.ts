@@ -10,9 +10,7 @@ import type { PyObject } from '../pickle/values.js';
 import { attr, ConversionError, inputWidth, numberAttr, shortName } from './attrs.js';
 import { register, type Column, type ColumnFacts, type Features, type StepResult } from './converter.js';
 import { f64 } from './graph-ops.js';
-import { columnOf, MISSING_STRING } from './table.js';
-
-const isMissing = (v: unknown) => v === null || (typeof v === 'number' && Number.isNaN(v));
+import { columnOf, isMissing, MISSING_STRING } from './table.js';
 
 /** categories_: one array per input column. */
 function categoriesOf(encoder: PyObject): NdArray[] {

@@ -11,7 +11,7 @@ import { register, type Column, type ColumnFacts, type Features, type StepResult
 import { exactExp } from './graph-exp.js';
 import { binaryDecision, binaryProbabilities, f64 } from './graph-ops.js';
 import { expit, linkName, lossName, softmax } from './loss-links.js';
-import { columnOf } from './table.js';
+import { columnOf, isMissing } from './table.js';
 
 /**
  * How the predictors' feature indices and category codes relate to the input columns. Without a preprocessor
@@ -43,8 +43,6 @@ function boolMask(v: unknown, width: number): boolean[] | null {
   const values = Array.from(v.numbers(), (b) => b !== 0);
   return values.length === width ? values : null;
 }
-
-const isMissing = (v: unknown) => v === null || (typeof v === 'number' && Number.isNaN(v));
 
 /** An encoder's categories for one column, its missing category (the last one, if any) left out. */
 function encoderCategories(c: unknown, owner: string, column: string): Float64Array | string[] {

@@ -7,12 +7,7 @@ import { array, attr, ConversionError, inputWidth, objectAttr, shortName } from 
 import { register, type Features, type StepResult } from './converter.js';
 import { affine, binaryDecision, binaryProbabilities, f64, reduceSum, transpose } from './graph-ops.js';
 import { fittedClasses } from './labels.js';
-
-/** scipy's expit, 1 / (1 + exp(-x)): onnxruntime's Sigmoid flushes tiny values (x < -40 or so) to 0. */
-export function expit(g: GraphBuilder, x: string): string {
-  const one = f64(g, 'one', [1], []);
-  return g.op('Div', [one, g.op('Add', [one, g.op('Exp', [g.op('Neg', [x])])])]);
-}
+import { expit, onnxExp } from './loss-links.js';
 
 /** decision_function: X @ coef_.T + intercept_ as [N, outputs] (outputs = 1 for a binary classifier). */
 export function decisionFunction(estimator: PyObject, input: Features, g: GraphBuilder): { scores: string; outputs: number } {
@@ -40,11 +35,11 @@ function logistic(estimator: PyObject, input: Features, g: GraphBuilder): StepRe
   if (classes.length === 2) {
     const decision = binaryDecision(g, scores);
     // One-vs-rest: [1 - expit(d), expit(d)]; multinomial on two classes: softmax([-d, d]).
-    const probabilities = ovr ? binaryProbabilities(g, expit(g, scores)) : g.op('Softmax', [decision], { axis: { int: 1 } });
+    const probabilities = ovr ? binaryProbabilities(g, expit(g, scores, onnxExp)) : g.op('Softmax', [decision], { axis: { int: 1 } });
     return { kind: 'classifier', probabilities, decision, classes };
   }
   if (ovr) {
-    const p = expit(g, scores);
+    const p = expit(g, scores, onnxExp);
     return { kind: 'classifier', probabilities: g.op('Div', [p, reduceSum(g, p, 1)]), decision: scores, classes };
   }
   return { kind: 'classifier', probabilities: g.op('Softmax', [scores], { axis: { int: 1 } }), decision: scores, classes };
@@ -59,7 +54,7 @@ function normalizeRows(g: GraphBuilder, p: string, width: number): string {
 
 /** _predict_proba_lr: expit of the decision, [1 - p, p] for two classes, else one-vs-rest rows normalised. */
 function oneVsRestProbabilities(g: GraphBuilder, scores: string, width: number): string {
-  const p = expit(g, scores);
+  const p = expit(g, scores, onnxExp);
   return width === 2 ? binaryProbabilities(g, p) : normalizeRows(g, p, width);
 }
 

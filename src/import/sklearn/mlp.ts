@@ -6,16 +6,16 @@ import { attr, ConversionError, inputWidth, numberAttr, shortName } from './attr
 import { register, type Features, type StepResult } from './converter.js';
 import { affine, axes, binaryProbabilities, reduceSum } from './graph-ops.js';
 import { fittedClasses } from './labels.js';
-import { expit } from './linear.js';
+import { expit, onnxExp } from './loss-links.js';
 
 type Activation = (g: GraphBuilder, x: string) => string;
 
 const ACTIVATIONS: Record<string, Activation> = {
   identity: (_g, x) => x,
-  logistic: expit,
+  logistic: (g, x) => expit(g, x, onnxExp),
   tanh: (g, x) => g.op('Tanh', [x]),
   relu: (g, x) => g.op('Relu', [x]),
-  exp: (g, x) => g.op('Exp', [x]),
+  exp: onnxExp,
   // X - max, exp, then divided by the row sum, in that order.
   softmax: (g, x) => {
     const e = g.op('Exp', [g.op('Sub', [x, g.op('ReduceMax', [x, axes(g, 1)], { keepdims: { int: 1 } })])]);

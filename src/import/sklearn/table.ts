@@ -7,6 +7,9 @@ import type { Column, Features } from './converter.js';
 
 export { MISSING_STRING };
 
+/** A pickled value that stands for a missing one: None, or NaN (as encoders' categories and imputers keep them). */
+export const isMissing = (v: unknown) => v === null || (typeof v === 'number' && Number.isNaN(v));
+
 const indices = (g: GraphBuilder, values: readonly number[]) => g.constant('columns', { type: 'int64', dims: [values.length], values });
 
 /** Column j of the features as a [N, 1] value. */
