@@ -138,12 +138,33 @@ function record(name: string, i = 0): Record<string, number> {
   return Object.fromEntries(e.features.map((f: string, j: number) => [f, e.rows[i][j]]));
 }
 
-function fraudBatch(n: number): string {
+/** n rows of the fraud sample's features, repeated, and their names. */
+function fraudRows(n: number): { header: string[]; rows: number[][] } {
   const lines = readFileSync(join(ROOT, 'examples', 'data', 'transactions-sample.csv'), 'utf8').trim().split('\n');
   const header = lines[0].split(',').filter((h) => h !== 'fraud');
   const data = lines.slice(1).map((l) => l.split(',').slice(0, header.length).map(Number));
-  const instances = Array.from({ length: n }, (_, i) => Object.fromEntries(header.map((h, j) => [h, data[i % data.length][j]])));
-  return JSON.stringify({ instances });
+  return { header, rows: Array.from({ length: n }, (_, i) => data[i % data.length]) };
+}
+
+function fraudBatch(n: number): string {
+  const { header, rows: data } = fraudRows(n);
+  return JSON.stringify({ instances: data.map((row) => Object.fromEntries(header.map((h, j) => [h, row[j]]))) });
+}
+
+/**
+ * A wrk script posting n fraud rows as the Open Inference Protocol's binary tensors (a JSON header, then FP64 rows)
+ * and asking for binary outputs; the body is read from a file, as a Lua string literal cannot hold any byte.
+ */
+function binaryBatchLua(n: number): string {
+  const flat = Float64Array.from(fraudRows(n).rows.flat());
+  const head = Buffer.from(JSON.stringify({ parameters: { binary_data_output: true },
+    inputs: [{ name: 'input', shape: [n, flat.length / n], datatype: 'FP64', parameters: { binary_data_size: flat.byteLength } }] }));
+  const body = join(tmpdir(), `modelport-bench-${n}.bin`);
+  writeFileSync(body, Buffer.concat([head, Buffer.from(flat.buffer)]));
+  const file = join(tmpdir(), `modelport-bench-binary-${n}.lua`);
+  writeFileSync(file, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/octet-stream"\n`
+    + `wrk.headers["Inference-Header-Content-Length"] = "${head.length}"\nlocal f = io.open("${body}", "rb")\nwrk.body = f:read("*a")\nf:close()\n`);
+  return file;
 }
 
 // ---------- report ----------
@@ -153,8 +174,10 @@ const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('e
 function table(): string {
   const lines = ['| scenario | server | conns | req/s | rows/s | p50 ms | p99 ms | peak RSS MB | Modelport ÷ server |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
-    const mine = rows.find((x) => x.scenario === r.scenario && x.connections === r.connections && x.server.startsWith('Modelport'));
-    const ratio = mine && r.rps > 0 ? mine.rps / r.rps : NaN;
+    const ours = (x: Row) => x.scenario === r.scenario && x.server.startsWith('Modelport');
+    // An in-process baseline has no connections: it is compared with Modelport's run of the same scenario.
+    const mine = rows.find((x) => ours(x) && x.connections === r.connections) ?? (r.server.includes('in-process') ? rows.find(ours) : undefined);
+    const ratio = mine && r.rowsPerS > 0 ? mine.rowsPerS / r.rowsPerS : NaN;
     lines.push(`| ${r.scenario} | ${r.server} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.rowsPerS)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${r.rssMb ?? '–'} | ${r.server.startsWith('Modelport') ? '1.00' : fmt(ratio, 2)} |`);
   }
   return lines.join('\n');
@@ -214,6 +237,11 @@ async function main(): Promise<void> {
     const load = wrk(`http://127.0.0.1:${server.port}/models/fraud/predict`, batch, 2);
     if (load.errors) notes.push(`${label}, 10k batch: ${load.errors} errors`);
     rows.push({ scenario: 'fraud, 10,000-row batch', server: label, connections: 2, rps: load.rps, rowsPerS: load.rps * 10_000, p50: load.p50, p99: load.p99, rssMb: peakRss(server.proc.pid as number) });
+    if (label.startsWith('Modelport') || label.includes('NumPy')) {
+      const binary = wrk(`http://127.0.0.1:${server.port}/v2/models/fraud/infer`, binaryBatchLua(10_000), 2);
+      if (binary.errors) notes.push(`${label}, 10k binary batch: ${binary.errors} errors`);
+      rows.push({ scenario: 'fraud, 10,000-row batch, V2 binary tensors', server: label, connections: 2, rps: binary.rps, rowsPerS: binary.rps * 10_000, p50: binary.p50, p99: binary.p99, rssMb: peakRss(server.proc.pid as number) });
+    }
     if (label.startsWith('Modelport')) {
       notes.push(`Modelport start-up to ready (${WORKERS} workers, 4 example models): ${server.startupMs} ms`);
       // A 100,000-row batch in a loop on one connection while single rows arrive on 16 others.
@@ -245,6 +273,7 @@ async function main(): Promise<void> {
   if (python) {
     const out = JSON.parse(execFileSync(PYTHON, [join(PEERS, 'sklearn_batch.py'), '10000'], { cwd: PEERS, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }));
     rows.push({ scenario: 'fraud, 10,000-row batch', server: 'scikit-learn predict_proba in-process (no HTTP)', connections: 1, rps: out.rows_per_s / 10_000, rowsPerS: out.rows_per_s, p50: NaN, p99: NaN, rssMb: null });
+    rows.push({ scenario: 'fraud, 10,000-row batch, V2 binary tensors', server: 'scikit-learn predict_proba in-process (no HTTP)', connections: 1, rps: out.rows_per_s / 10_000, rowsPerS: out.rows_per_s, p50: NaN, p99: NaN, rssMb: null });
   }
 
   rows.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.connections - b.connections);

@@ -103,7 +103,8 @@ describe('dynamic batching', () => {
 
   it('cuts a large request into runs and serves small requests between them', async () => {
     const runner = new FakeRunner();
-    const b = new Batcher(runner, options({ maxBatchSize: 10 }), 'm');
+    // No time budget: runs of max_batch_size rows exactly.
+    const b = new Batcher(runner, options({ maxBatchSize: 10 }), 'm', {}, 0);
     const big = Array.from({ length: 35 }, (_, i) => i);
     const large = b.infer(rows(...big), 35, ['y', 'label']);
     // A small request that arrives while the large one is being scored.
@@ -115,6 +116,19 @@ describe('dynamic batching', () => {
     assert.deepEqual(l.label.data, big.map(String));
     assert.deepEqual(Array.from(l.y.data as Float64Array).filter((_, i) => i % 2 === 0), big.map((v) => v * 2));
     assert.deepEqual(s.label.data, ['100']);
+  });
+
+  it('sizes the runs of a large request by the time a row takes, never below max_batch_size', async () => {
+    const runner = new FakeRunner();
+    const b = new Batcher(runner, options({ maxBatchSize: 10 }), 'm', {}, 0.05);
+    const big = Array.from({ length: 2000 }, (_, i) => i);
+    const out = await b.infer(rows(...big), big.length, ['label']);
+    assert.deepEqual(out.label.data, big.map(String));
+    // The first run knows no timing yet; after it, a run holds what runs in about 50 ms (far more than 10 rows of
+    // this fake model, even on a busy machine), so 2,000 rows take a handful of runs rather than 200.
+    assert.equal(runner.runs[0], 10);
+    assert.ok(runner.runs.length < 20, `runs: ${runner.runs}`);
+    assert.ok(runner.runs.every((n) => n >= 10 || n === runner.runs.at(-1)), `runs: ${runner.runs}`);
   });
 
   it('times out a request that waits too long and drops its queued work, without disturbing the running batch', async () => {

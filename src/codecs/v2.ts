@@ -4,6 +4,7 @@ import type { Feeds, TensorSpec } from '../runtime/runner.js';
 import type { Feature } from '../signature/signature.js';
 import { allocate, elementTypeFromV2, ELEMENT_TYPES, makeTensor, product, type ElementType, type Tensor } from '../tensor.js';
 import { featureValue, isJsonObject } from './values.js';
+import { binaryDataSize, binaryToTensor } from './v2-binary.js';
 
 export interface V2InferRequest {
   id?: string;
@@ -17,7 +18,8 @@ export interface V2Tensor {
   shape: number[];
   datatype: string;
   parameters?: Record<string, unknown>;
-  data: unknown[];
+  /** Absent when the tensor travels as binary data after the JSON (`parameters.binary_data_size`). */
+  data?: unknown[];
 }
 
 const MAX_DEPTH = 32;
@@ -35,6 +37,27 @@ function flatten(data: unknown[], field: string): unknown[] {
   return out;
 }
 
+/** A request's feeds and what it asks of the answer. */
+export interface DecodedV2Request {
+  feeds: Feeds;
+  id?: string;
+  /** The outputs asked for by name; all when absent. */
+  outputs?: string[];
+  /** The outputs to answer as binary data: all (`binary_data_output`), those marked `binary_data`, or none. */
+  binary?: true | string[];
+}
+
+/** What a request asks of the answer beside its feeds. */
+export function requestOptions(request: V2InferRequest): Omit<DecodedV2Request, 'feeds'> {
+  const marked = (request.outputs ?? []).filter((o) => o.parameters?.binary_data === true).map((o) => o.name);
+  const binary = request.parameters?.binary_data_output === true ? true : marked.length ? marked : undefined;
+  return {
+    ...(request.id !== undefined ? { id: request.id } : {}),
+    ...(request.outputs ? { outputs: request.outputs.map((o) => o.name) } : {}),
+    ...(binary ? { binary } : {}),
+  };
+}
+
 /** Validates the request's structure (the protocol's field names and types), naming what is wrong. */
 export function parseV2Request(body: unknown): V2InferRequest {
   if (!isJsonObject(body)) throw new ModelportError('INVALID_REQUEST', ['the body must be a JSON object with an "inputs" list']);
@@ -49,8 +72,10 @@ export function parseV2Request(body: unknown): V2InferRequest {
       throw invalidInput(`${at}.shape`, 'must be a list of non-negative integers');
     }
     if (typeof input.datatype !== 'string') throw invalidInput(`${at}.datatype`, 'a string such as FP32 is required');
-    if (!Array.isArray(input.data)) throw invalidInput(`${at}.data`, 'must be a list (flat or nested, row-major)');
     if (input.parameters !== undefined && !isJsonObject(input.parameters)) throw invalidInput(`${at}.parameters`, 'must be an object');
+    const binary = binaryDataSize(input.parameters as Record<string, unknown> | undefined, at) !== undefined;
+    if (binary && input.data !== undefined) throw invalidInput(`${at}.data`, 'a tensor sent as binary data (binary_data_size) has no data list');
+    if (!binary && !Array.isArray(input.data)) throw invalidInput(`${at}.data`, 'must be a list (flat or nested, row-major)');
   });
   const names = new Set<string>();
   for (const input of body.inputs as V2Tensor[]) {
@@ -68,10 +93,12 @@ export function parseV2Request(body: unknown): V2InferRequest {
 /**
  * Builds the feeds, checking each tensor's datatype, shape and data against the model's input specs, and each
  * value against the feature it feeds: null is a missing value where that feature takes one (NaN in float data,
- * the missing marker in string data); known categories only where the model refuses others.
+ * the missing marker in string data); known categories only where the model refuses others. `binary` is what
+ * followed the JSON in a body of the binary tensor data extension, sliced among the inputs that declare a size.
  */
-export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[], features: readonly Feature[] | null = null): Feeds {
+export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[], features: readonly Feature[] | null = null, binary?: Buffer): Feeds {
   const feeds: Feeds = {};
+  let offset = 0;
   request.inputs.forEach((input, i) => {
     const at = `inputs[${i}] (${input.name})`;
     const spec = specs.find((s) => s.name === input.name);
@@ -81,13 +108,25 @@ export function v2ToFeeds(request: V2InferRequest, specs: readonly TensorSpec[],
     if (type !== spec.type) {
       throw invalidInput(`${at}.datatype`, `this input takes ${ELEMENT_TYPES[spec.type].v2}, got ${input.datatype}`);
     }
-    const values = flatten(input.data, `${at}.data`);
+    const size = binaryDataSize(input.parameters, at);
+    if (size !== undefined) {
+      if (!binary || offset + size > binary.length) {
+        throw invalidInput(`${at}.parameters.binary_data_size`, `${size} bytes declared, but only ${binary ? binary.length - offset : 0} binary bytes are left in the body`);
+      }
+      feeds[spec.name] = binaryToTensor(type, input.shape, binary.subarray(offset, offset + size), at, checksFor(spec, at, features));
+      offset += size;
+      return;
+    }
+    const values = flatten(input.data as unknown[], `${at}.data`);
     const count = product(input.shape);
     if (values.length !== count) {
       throw invalidInput(`${at}.data`, `shape [${input.shape.join(', ')}] needs ${count} values, got ${values.length}`);
     }
     feeds[spec.name] = toTensor(type, values, input.shape, at, checksFor(spec, at, features));
   });
+  if (binary && offset !== binary.length) {
+    throw new ModelportError('INVALID_REQUEST', [`the body holds ${binary.length} bytes of binary data, but the inputs' binary_data_size add up to ${offset}`]);
+  }
   return feeds;
 }
 

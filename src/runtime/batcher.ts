@@ -1,7 +1,8 @@
 // Dynamic batching (Triton / MLServer style). Requests that arrive in the same turn of the event loop, or within
 // max_delay_ms, are concatenated along the batch dimension into one run and split back, so each caller gets
-// exactly its own rows and outputs. Large requests are cut into runs of at most max_batch_size rows with a
-// yield between runs, so small requests are never stuck behind a big one. The queue is bounded.
+// exactly its own rows and outputs. Large requests are cut into runs of about LARGE_RUN_SECONDS each (never fewer
+// than max_batch_size rows) with a yield between runs, so small requests are never stuck behind a big one while the
+// big one does not pay a run's fixed cost every max_batch_size rows. The queue is bounded.
 import { ModelportError } from '../errors.js';
 import { allocate, makeTensor, type ElementType, type Tensor, type TensorData } from '../tensor.js';
 import type { Feeds, Runner } from './runner.js';
@@ -34,6 +35,9 @@ export interface BatchStats {
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** How long one run of a large request may hold the event loop (onnxruntime runs block it). */
+export const LARGE_RUN_SECONDS = 0.002;
 
 /** Concatenates tensors along dimension 0. */
 export function concat(tensors: readonly Tensor[]): Tensor {
@@ -68,12 +72,15 @@ export class Batcher {
   private queue: Pending[] = [];
   private scheduled = false;
   private running = false;
+  /** Seconds per row of recent runs (a moving average), to size the runs of large requests. */
+  private secondsPerRow = 0;
 
   constructor(
     private readonly runner: Runner,
     private readonly options: BatchingOptions,
     private readonly model: string,
     private readonly stats: BatchStats = {},
+    private readonly largeRunSeconds = LARGE_RUN_SECONDS,
   ) {}
 
   get queued(): number {
@@ -161,7 +168,8 @@ export class Batcher {
 
   /** One chunk of a large request, which stays queued until its last chunk has run. */
   private async runChunk(p: Pending): Promise<void> {
-    const end = Math.min(p.rows, p.offset + this.options.maxBatchSize);
+    const rows = this.secondsPerRow > 0 ? Math.floor(this.largeRunSeconds / this.secondsPerRow) : 0;
+    const end = Math.min(p.rows, p.offset + Math.max(this.options.maxBatchSize, rows));
     const chunk = Object.fromEntries(Object.entries(p.feeds).map(([name, t]) => [name, sliceRows(t, p.offset, end)]));
     try {
       p.parts.push(await this.run(chunk, end - p.offset, p.outputs, 1));
@@ -212,7 +220,10 @@ export class Batcher {
   private async run(feeds: Feeds, rows: number, outputs: readonly string[], requests: number): Promise<Feeds> {
     const started = process.hrtime.bigint();
     const out = await this.runner.run(feeds, outputs);
-    this.stats.onRun?.(rows, requests, Number(process.hrtime.bigint() - started) / 1e9);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // A run's fixed cost inflates small runs' seconds per row, which errs towards shorter runs.
+    this.secondsPerRow = this.secondsPerRow === 0 ? seconds / rows : 0.8 * this.secondsPerRow + 0.2 * (seconds / rows);
+    this.stats.onRun?.(rows, requests, seconds);
     return out;
   }
 }

@@ -71,7 +71,7 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     isClosing: () => closing,
     isReady: () => !closing && repository.isReady(options.readiness ?? 'all'),
     // POST /v2/models/{m}/explain always; the repository extension with admin keys.
-    extensions: ['explain', ...(options.adminKeys ? ['model_repository'] : [])],
+    extensions: ['binary_tensor_data', 'explain', ...(options.adminKeys ? ['model_repository'] : [])],
   };
 
   // Once shutdown begins, every answer closes its connection, so keep-alive clients move to another instance

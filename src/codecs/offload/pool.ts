@@ -5,6 +5,7 @@ import { ModelportError } from '../../errors.js';
 import type { Feeds, TensorSpec } from '../../runtime/runner.js';
 import type { Feature, Signature } from '../../signature/signature.js';
 import type { DecodedRows, DecodedV2, Task } from './tasks.js';
+import type { DecodedV2Request } from '../v2.js';
 import { errorFromWire, fromWire, toWire, type WireError } from './wire.js';
 
 /** Bodies from this size on are parsed and answered off the main thread. */
@@ -56,10 +57,10 @@ export class CodecPool {
     return { feeds: fromWire(out.feeds), rows: out.rows, single: out.single };
   }
 
-  async decodeV2(body: Buffer, inputs: readonly TensorSpec[], features: readonly Feature[] | null): Promise<{ feeds: Feeds; id?: string; outputs?: string[] }> {
+  async decodeV2(body: Buffer, inputs: readonly TensorSpec[], features: readonly Feature[] | null): Promise<DecodedV2Request> {
     const bytes = ownBytes(body);
     const out = await this.run<DecodedV2>({ kind: 'v2', body: bytes, inputs: [...inputs], features: features && [...features] }, [bytes.buffer as ArrayBuffer]);
-    return { feeds: fromWire(out.feeds), ...(out.id !== undefined ? { id: out.id } : {}), ...(out.outputs ? { outputs: out.outputs } : {}) };
+    return { ...out, feeds: fromWire(out.feeds) };
   }
 
   async encodePredictions(signature: Signature, outputs: Feeds, rows: number, single: boolean, head: Record<string, unknown>): Promise<Buffer> {

@@ -1,13 +1,12 @@
 // The work the codec worker does for large bodies, so that parsing and serialising megabytes of JSON never
 // blocks the event loop that serves small requests. Each task is a pure function of plain data.
-import sjson from 'secure-json-parse';
-import { ModelportError } from '../../errors.js';
 import type { TensorSpec } from '../../runtime/runner.js';
 import type { Feature, Signature } from '../../signature/signature.js';
 import { readJsonRows } from '../json-rows.js';
+import { parseJsonBytes } from '../secure-json.js';
 import { PredictionEncoder } from '../predictions.js';
 import { rowsToFeeds } from '../rows.js';
-import { parseV2Request, tensorToV2, v2ToFeeds } from '../v2.js';
+import { parseV2Request, requestOptions, type DecodedV2Request, tensorToV2, v2ToFeeds } from '../v2.js';
 import { fromWire, toWire, type WireTensor } from './wire.js';
 
 export type Task =
@@ -17,30 +16,20 @@ export type Task =
   | { kind: 'v2-response'; outputs: WireTensor[]; head: Record<string, unknown> };
 
 export interface DecodedRows { feeds: WireTensor[]; rows: number; single: boolean }
-export interface DecodedV2 { feeds: WireTensor[]; id?: string; outputs?: string[] }
-
-/** Fastify's own policy: a body with __proto__ or constructor.prototype keys is refused. */
-function parseJson(body: Uint8Array): unknown {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  try {
-    return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
-  } catch (err) {
-    throw new ModelportError('INVALID_JSON', [(err as Error).message]);
-  }
-}
+export type DecodedV2 = Omit<DecodedV2Request, 'feeds'> & { feeds: WireTensor[] };
 
 const encoder = new TextEncoder();
 
 export function runTask(task: Task): DecodedRows | DecodedV2 | Uint8Array {
   switch (task.kind) {
     case 'rows': {
-      const request = readJsonRows(parseJson(task.body), task.signature, task.model);
+      const request = readJsonRows(parseJsonBytes(task.body), task.signature, task.model);
       const feeds = rowsToFeeds(task.signature, task.model, request.rows, request);
       return { feeds: toWire(feeds), rows: request.rows.length, single: request.single };
     }
     case 'v2': {
-      const request = parseV2Request(parseJson(task.body));
-      return { feeds: toWire(v2ToFeeds(request, task.inputs, task.features)), id: request.id, outputs: request.outputs?.map((o) => o.name) };
+      const request = parseV2Request(parseJsonBytes(task.body));
+      return { feeds: toWire(v2ToFeeds(request, task.inputs, task.features)), ...requestOptions(request) };
     }
     case 'predictions': {
       const predictions = new PredictionEncoder(task.signature).encode(fromWire(task.outputs), task.rows);

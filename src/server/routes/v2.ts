@@ -1,20 +1,36 @@
 // The Open Inference Protocol (KServe V2) REST surface, so KServe, Triton and MLServer clients work unchanged.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseV2Request, tensorToV2, v2ToFeeds } from '../../codecs/v2.js';
+import { parseV2Request, requestOptions, tensorToV2, v2ToFeeds, type DecodedV2Request } from '../../codecs/v2.js';
+import { BinaryTensorBody, HEADER_LENGTH, tensorBytes } from '../../codecs/v2-binary.js';
+import { parseJsonBytes } from '../../codecs/secure-json.js';
 import { ModelportError } from '../../errors.js';
 import type { Feeds, TensorSpec } from '../../runtime/runner.js';
 import type { Signature } from '../../signature/signature.js';
 import type { ReadyVersion } from '../../repository/repository.js';
-import { ELEMENT_TYPES, makeTensor } from '../../tensor.js';
+import { ELEMENT_TYPES, makeTensor, type ElementType } from '../../tensor.js';
 import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
-import { LargeJsonBody } from '../large-body.js';
+import { jsonParser, LargeJsonBody } from '../large-body.js';
 import { SERVER_NAME, SERVER_VERSION } from '../../version.js';
 import { featureNamesOf } from '../../explain/present.js';
 
 interface ModelParams { name: string; version?: string }
 
 const rowsOf = (feeds: Feeds) => Object.values(feeds)[0]?.dims[0] ?? 0;
+
+/** An answer of the binary tensor data extension: the JSON header, then each binary output's bytes. */
+function sendBinary(reply: FastifyReply, head: Record<string, unknown>, outputs: Feeds, binary: true | string[]) {
+  const chunks: Buffer[] = [];
+  const described = Object.entries(outputs).map(([name, tensor]) => {
+    if (binary !== true && !binary.includes(name)) return tensorToV2(name, tensor);
+    const bytes = tensorBytes(tensor);
+    chunks.push(bytes);
+    const datatype = ELEMENT_TYPES[tensor.type as ElementType].v2;
+    return { name, shape: [...tensor.dims], datatype, parameters: { binary_data_size: bytes.length } };
+  });
+  const json = Buffer.from(JSON.stringify({ ...head, outputs: described }));
+  return reply.type('application/octet-stream').header(HEADER_LENGTH, json.length).send(Buffer.concat([json, ...chunks]));
+}
 
 const tensorMetadata = (spec: TensorSpec) => ({ name: spec.name, datatype: ELEMENT_TYPES[spec.type].v2, shape: spec.shape });
 
@@ -30,6 +46,7 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: new ModelportError('ROUTE_NOT_FOUND', [req.method, req.url]).message });
   });
+  jsonParser(app, ctx.bodyLimit, { binaryTensors: true });
 
   app.get('/', async () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ctx.extensions }));
   app.get('/health/live', async () => ({ live: true }));
@@ -58,17 +75,15 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
 
   /**
    * The feeds of an infer or explain body, each value checked against its feature (null is a missing value where
-   * that feature takes one). A large body is decoded by the codec worker; the event loop only runs the model.
+   * that feature takes one). A large JSON body is decoded by the codec worker; the event loop only runs the model.
+   * A body of the binary tensor data extension is read here: its tensors need no parsing, only a copy and a check.
    */
-  const decode = async (req: FastifyRequest, model: ReadyVersion): Promise<{ feeds: Feeds; id?: string; outputs?: string[] }> => {
+  const decode = async (req: FastifyRequest, model: ReadyVersion): Promise<DecodedV2Request> => {
     const features = model.signature.features;
     if (req.body instanceof LargeJsonBody) return ctx.codecs.decodeV2(req.body.bytes, model.runner.inputs, features);
-    const request = parseV2Request(req.body);
-    return {
-      feeds: v2ToFeeds(request, model.runner.inputs, features),
-      ...(request.id !== undefined ? { id: request.id } : {}),
-      ...(request.outputs ? { outputs: request.outputs.map((o) => o.name) } : {}),
-    };
+    const body = req.body instanceof BinaryTensorBody ? req.body : undefined;
+    const request = parseV2Request(body ? parseJsonBytes(body.header) : req.body);
+    return { feeds: v2ToFeeds(request, model.runner.inputs, features, body?.data), ...requestOptions(request) };
   };
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
@@ -80,6 +95,7 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
     note.rows = rowsOf(decoded.feeds);
     const outputs = await ctx.dataplane.infer(model, decoded.feeds, decoded.outputs);
     const head = { model_name: model.name, model_version: String(model.version), ...(decoded.id !== undefined ? { id: decoded.id } : {}) };
+    if (decoded.binary) return sendBinary(reply, head, outputs, decoded.binary);
     if (large) return reply.type('application/json; charset=utf-8').send(await ctx.codecs.encodeV2(outputs, head));
     return { ...head, outputs: Object.entries(outputs).map(([name, tensor]) => tensorToV2(name, tensor)) };
   };
