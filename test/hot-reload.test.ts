@@ -156,10 +156,10 @@ describe('Open Inference Protocol repository extension', () => {
 
   it('is off without admin keys and refuses calls without one', async () => {
     assert.equal((await fetch(`${plain.url}/v2/repository/index`, { method: 'POST' })).status, 404);
-    assert.deepEqual((await request(`${plain.url}/v2`)).body.extensions, ['explain']);
+    assert.deepEqual((await request(`${plain.url}/v2`)).body.extensions, ['binary_tensor_data', 'explain']);
     const r = await request(`${s.url}/v2/repository/index`, { method: 'POST', headers: { authorization: 'Bearer nope' } });
     assert.equal(r.status, 401);
-    assert.deepEqual((await request(`${s.url}/v2`)).body.extensions, ['explain', 'model_repository']);
+    assert.deepEqual((await request(`${s.url}/v2`)).body.extensions, ['binary_tensor_data', 'explain', 'model_repository']);
   });
 
   it('lists, unloads and loads models', async () => {
