@@ -9,6 +9,7 @@ import { importArtifacts } from '../src/import/artifact.js';
 import { ModelRepository } from '../src/repository/repository.js';
 import { DEFAULT_TUNING } from '../src/runtime/onnx-runner.js';
 import { createApp } from '../src/server/app.js';
+import { makeTensor } from '../src/tensor.js';
 
 const MODELS = fileURLToPath(new URL('../../examples/models/', import.meta.url));
 const ROW = { amount: 950, hour: 3, distance_from_home_km: 420, minutes_since_last: 2, transactions_last_24h: 9, card_present: 0, foreign: 1, merchant_risk: 0.7 };
@@ -25,12 +26,12 @@ async function inProcess(): Promise<void> {
   const model = await importArtifacts([{ name: 'fraud.joblib', bytes }], DEFAULT_TUNING);
   const explainer = model.explainer;
   if (!isExplainer(explainer)) throw new Error('the fraud model has no explainer');
-  const x = Float64Array.from(Object.values(ROW));
-  for (let i = 0; i < 200; i++) explainer.explain(x, 1);
+  const feeds = { input: makeTensor('float64', Float64Array.from(Object.values(ROW)), [1, Object.keys(ROW).length]) };
+  for (let i = 0; i < 200; i++) explainer.explain(feeds, 1);
   const times: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const t = performance.now();
-    explainer.explain(x, 1);
+    explainer.explain(feeds, 1);
     times.push(performance.now() - t);
   }
   summary('in process, TreeSHAP of one row', times);

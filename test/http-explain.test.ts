@@ -30,6 +30,7 @@ function checkSorted(e: Explanation): void {
 describe('explain routes', () => {
   let s: TestServer;
   const bare = JSON.parse(readFileSync(join(FIXTURES, 'explain', '1.2.1', 'linreg_bare_refused.expected.json'), 'utf8')) as { X: number[][]; background_mean: number[]; predict: number[] };
+  const ct = JSON.parse(readFileSync(join(FIXTURES, 'explain', '1.2.1', 'ct_logreg_multiclass.expected.json'), 'utf8')) as { X: Record<string, unknown>[]; margin: number[][]; explain: unknown };
   before(async () => {
     const xgb = join(FIXTURES, 'explain', '1.7.4');
     const root = await makeRepository({
@@ -40,6 +41,11 @@ describe('explain routes', () => {
       'graph/1/model.onnx': linearRegressor(),
       'linear/model.yaml': `explain: {background_mean: ${JSON.stringify(bare.background_mean)}}\n`,
       'linear/1/model.pkl': readFileSync(join(FIXTURES, 'explain', '1.2.1', 'linreg_bare_refused.pkl')),
+      // JSON is YAML: the category shares the one-hot columns are explained against.
+      'penguins/model.yaml': `explain: ${JSON.stringify(ct.explain)}\n`,
+      'penguins/1/model.joblib': readFileSync(join(FIXTURES, 'explain', '1.2.1', 'ct_logreg_multiclass.joblib')),
+      'pairs/1/model.pkl': readFileSync(join(FIXTURES, 'explain', '1.7.4', 'xgb_interactions_multiclass.pkl')),
+      'unmeasured/1/model.joblib': readFileSync(join(FIXTURES, 'explain', '1.2.1', 'ct_logreg_no_background_refused.joblib')),
     });
     s = await startServer(root);
   });
@@ -98,6 +104,65 @@ describe('explain routes', () => {
       checkSorted(e);
       assert.ok(Math.abs(e.margin - bare.predict[i]) < 1e-9, `${e.margin} vs ${bare.predict[i]}`);
     });
+  });
+
+  it('explains a one-hot encoded table per source column, over both protocols', async () => {
+    const r = await request(`${s.url}/models/penguins/explain`, { json: { instances: ct.X } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.space, 'margin');
+    assert.equal(r.body.grouped, true);
+    const columns = Object.keys(ct.X[0]).sort();
+    (r.body.explanations as Explanation[][]).forEach((perClass, i) => perClass.forEach((e, k) => {
+      checkSorted(e);
+      assert.deepEqual(e.contributions.map((c) => c.feature).sort(), columns);
+      assert.ok(Math.abs(e.margin - ct.margin[i][k]) < 1e-12, `row ${i} class ${k}: ${e.margin} vs ${ct.margin[i][k]}`);
+    }));
+    const rows = ct.X.slice(12);
+    const column = (name: string, datatype: string) => ({ name, datatype, shape: [rows.length, 1], data: rows.map((row) => row[name]) });
+    const v2 = await request(`${s.url}/v2/models/penguins/explain`, {
+      json: { inputs: [column('island', 'BYTES'), column('sex', 'BYTES'), column('bill_length_mm', 'FP64'), column('flipper_length_mm', 'FP64'), column('body_mass_g', 'FP64')] },
+    });
+    assert.equal(v2.status, 200, JSON.stringify(v2.body));
+    assert.equal(v2.body.parameters.grouped, true);
+    assert.deepEqual(v2.body.parameters.features, [...Object.keys(ct.X[0]), 'bias']);
+    assert.deepEqual(v2.body.outputs[0].shape, [rows.length, 3, 6]);
+    const simple = (r.body.explanations as Explanation[][])[12][1];
+    const byName = new Map(simple.contributions.map((c) => [c.feature, c.value]));
+    Object.keys(ct.X[0]).forEach((n, j) => assert.equal(v2.body.outputs[0].data[6 + j], byName.get(n)));
+  });
+
+  it('gives XGBoost interaction values on ?interactions=true, as XGBoost computes them', async () => {
+    const pair = JSON.parse(readFileSync(join(FIXTURES, 'explain', '1.7.4', 'xgb_interactions_multiclass.expected.json'), 'utf8')) as { X: number[][]; interactions: number[][][][] };
+    const r = await request(`${s.url}/models/pairs/explain?interactions=true`, { json: pair.X.slice(0, 2) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const width = pair.X[0].length;
+    (r.body.explanations as (Explanation & { interactions: Record<string, Record<string, number>> })[][]).forEach((perClass, i) => perClass.forEach((e, k) => {
+      const names = Object.keys(e.interactions);
+      assert.equal(names.length, width);
+      names.forEach((a, p) => names.forEach((b, q) => assert.equal(e.interactions[a][b], pair.interactions[i][k][p][q], `${a} × ${b}`)));
+      const total = names.reduce((sum, a) => names.reduce((t, b) => t + e.interactions[a][b], sum), e.base_value);
+      assert.ok(Math.abs(total - e.margin) < 1e-5, `row ${i} class ${k}: interactions add up to ${total}, margin ${e.margin}`);
+    }));
+    const v2 = await request(`${s.url}/v2/models/pairs/explain?interactions=true`, { json: { inputs: [{ name: 'input', shape: [2, width], datatype: 'FP32', data: pair.X.slice(0, 2).flat() }] } });
+    assert.equal(v2.status, 200, JSON.stringify(v2.body));
+    const tensor = (v2.body.outputs as { name: string; shape: number[]; data: number[] }[]).find((o) => o.name === 'interactions');
+    assert.deepEqual(tensor?.shape, [2, 3, width + 1, width + 1]);
+    assert.deepEqual(tensor?.data, pair.interactions.slice(0, 2).flat(3));
+    const plain = await request(`${s.url}/models/pairs/explain`, { json: pair.X.slice(0, 1) });
+    assert.equal(plain.body.explanations[0][0].interactions, undefined);
+    const refused = await request(`${s.url}/models/fraud/explain?interactions=true`, { json: FRAUD });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.code, 'NOT_EXPLAINABLE');
+    const bad = await request(`${s.url}/models/pairs/explain?interactions=maybe`, { json: pair.X.slice(0, 1) });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'INVALID_INPUT');
+  });
+
+  it('refuses a one-hot encoded model without category shares, naming what model.yaml should set', async () => {
+    const r = await request(`${s.url}/models/unmeasured/explain`, { json: ct.X[0] });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error.code, 'NOT_EXPLAINABLE');
+    assert.match(r.body.error.message, /explain\.background/);
   });
 
   it('explains a body large enough for the codec worker as it explains a small one, over both protocols', async () => {

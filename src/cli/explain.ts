@@ -29,7 +29,7 @@ export async function explain(paths: string[]): Promise<void> {
     const parsed = await readRows(input, signature, name);
     const feeds = rowsToFeeds(signature, name, parsed.rows, parsed);
     const rows = parsed.rows.length;
-    const contributions = explainer.explain(feeds[explainer.input].data as ArrayLike<number>, rows);
+    const contributions = explainer.explain(feeds, rows);
     for (const row of presentExplanations(signature, explainer, contributions, rows)) console.log(JSON.stringify({ space: explainer.space, explanation: row }));
   } finally {
     await model.runner.dispose();

@@ -9,7 +9,7 @@ import { initialRaw } from '../import/sklearn/gradient-boosting.js';
 import { lossName } from '../import/sklearn/loss-links.js';
 import { numpySum } from '../import/sklearn/numeric.js';
 import { nodeCover, readTree, type SklearnTree } from '../import/sklearn/trees.js';
-import { ensembleExplainer, NotExplainableError, type EnsembleTerm, type Explainer } from './explainer.js';
+import { ensembleExplainer, NotExplainableError, type EnsembleTerm, type MatrixExplainer } from './explainer.js';
 import { FLOAT64, treeDepth, type ShapTree } from './treeshap.js';
 
 export const SKLEARN_TREE_MODELS = ['DecisionTreeClassifier', 'ExtraTreeClassifier', 'RandomForestClassifier', 'ExtraTreesClassifier',
@@ -38,7 +38,7 @@ function members(estimator: PyObject): PyObject[] {
 }
 
 /** predict_proba's leaves, value / sum per class; a binary classifier explains its positive class only. */
-function forestClassifier(estimator: PyObject, input: string, width: number): Explainer {
+function forestClassifier(estimator: PyObject, width: number): MatrixExplainer {
   const nClasses = classesOf(estimator).length;
   const explained = nClasses === 2 ? [1] : Array.from({ length: nClasses }, (_, c) => c);
   const trees = members(estimator);
@@ -54,21 +54,21 @@ function forestClassifier(estimator: PyObject, input: string, width: number): Ex
     return { tree: shapTree(m, t, values, explained.length), output: 0, weight: 1 };
   });
   const ensemble = { terms, outputs: explained.length, base: new Float64Array(explained.length), divisor: trees.length, round: FLOAT64 };
-  return ensembleExplainer(ensemble, input, width, 'probability', explained);
+  return ensembleExplainer(ensemble, width, 'probability', explained);
 }
 
-function forestRegressor(estimator: PyObject, input: string, width: number): Explainer {
+function forestRegressor(estimator: PyObject, width: number): MatrixExplainer {
   const trees = members(estimator);
   const terms: EnsembleTerm[] = trees.map((m) => {
     const t = readTree(m);
     if (t.nOutputs !== 1) throw new NotExplainableError(`${shortName(estimator)}: multi-output trees are not explained`);
     return { tree: shapTree(m, t, t.values, 1), output: 0, weight: 1 };
   });
-  return ensembleExplainer({ terms, outputs: 1, base: [0], divisor: trees.length, round: FLOAT64 }, input, width, 'value', [null]);
+  return ensembleExplainer({ terms, outputs: 1, base: [0], divisor: trees.length, round: FLOAT64 }, width, 'value', [null]);
 }
 
 /** raw = init + Σ learning_rate · tree: contributions in the raw (log-odds) space, per class for multinomial losses. */
-function boosting(estimator: PyObject, input: string, width: number, classifier: boolean): Explainer {
+function boosting(estimator: PyObject, width: number, classifier: boolean): MatrixExplainer {
   const stages = estimator.get('estimators_');
   if (!(stages instanceof NdArray) || !stages.objects || stages.shape.length !== 2) throw new NotExplainableError(`${shortName(estimator)}: estimators_ is missing`);
   const [nStages, k] = stages.shape;
@@ -85,7 +85,7 @@ function boosting(estimator: PyObject, input: string, width: number, classifier:
   const classes = !classifier ? [null] : k === 1 ? [1] : Array.from({ length: k }, (_, c) => c);
   const exponential = ['ExponentialLoss', 'exponential'].includes(lossName(estimator));
   const space = !classifier ? 'value' : k === 1 && !exponential ? 'log-odds' : 'margin';
-  return ensembleExplainer({ terms, outputs: k, base, divisor: 1, round: FLOAT64 }, input, width, space, classes);
+  return ensembleExplainer({ terms, outputs: k, base, divisor: 1, round: FLOAT64 }, width, space, classes);
 }
 
 /** A TreePredictor: `x <= num_threshold` in double on the raw input, NaN following missing_go_to_left, count as cover. */
@@ -112,7 +112,7 @@ function predictorTree(predictor: unknown, owner: string): ShapTree {
 }
 
 /** raw = _baseline_prediction + Σ predictor leaves (the learning rate is in the leaves), for numeric features only. */
-function histBoosting(estimator: PyObject, input: string, width: number, classifier: boolean): Explainer {
+function histBoosting(estimator: PyObject, width: number, classifier: boolean): MatrixExplainer {
   const owner = shortName(estimator);
   if (estimator.get('_preprocessor') instanceof PyObject) throw new NotExplainableError(`${owner}: models with categorical features are not explained`);
   const baselineValue = estimator.get('_baseline_prediction');
@@ -124,14 +124,14 @@ function histBoosting(estimator: PyObject, input: string, width: number, classif
   const classes = !classifier ? [null] : k === 1 ? [1] : Array.from({ length: k }, (_, c) => c);
   const identity = ['squared_error', 'absolute_error', 'quantile', 'HalfSquaredError', 'AbsoluteError', 'PinballLoss'].includes(lossName(estimator));
   const space = classifier ? (k === 1 ? 'log-odds' : 'margin') : identity ? 'value' : 'margin';
-  return ensembleExplainer({ terms, outputs: k, base, divisor: 1, round: FLOAT64 }, input, width, space, classes);
+  return ensembleExplainer({ terms, outputs: k, base, divisor: 1, round: FLOAT64 }, width, space, classes);
 }
 
-export function sklearnTreeExplainer(estimator: PyObject, input: string, width: number): Explainer {
+export function sklearnTreeExplainer(estimator: PyObject, width: number): MatrixExplainer {
   const name = shortName(estimator);
-  if (name === 'HistGradientBoostingClassifier') return histBoosting(estimator, input, width, true);
-  if (name === 'HistGradientBoostingRegressor') return histBoosting(estimator, input, width, false);
-  if (name === 'GradientBoostingClassifier') return boosting(estimator, input, width, true);
-  if (name === 'GradientBoostingRegressor') return boosting(estimator, input, width, false);
-  return name.endsWith('Classifier') ? forestClassifier(estimator, input, width) : forestRegressor(estimator, input, width);
+  if (name === 'HistGradientBoostingClassifier') return histBoosting(estimator, width, true);
+  if (name === 'HistGradientBoostingRegressor') return histBoosting(estimator, width, false);
+  if (name === 'GradientBoostingClassifier') return boosting(estimator, width, true);
+  if (name === 'GradientBoostingRegressor') return boosting(estimator, width, false);
+  return name.endsWith('Classifier') ? forestClassifier(estimator, width) : forestRegressor(estimator, width);
 }

@@ -122,7 +122,19 @@ function unwoundSum(p: ShapPath, at: number, depth: number, index: number, round
   return total;
 }
 
-interface Walk {
+/**
+ * A feature held fixed, for SHAP interaction values (Lundberg et al. 2020; XGBoost's pred_interactions): condition 1
+ * follows only the row's branch at its splits, -1 only the cover-weighted average of both, and the feature leaves the
+ * path either way; 0 conditions nothing.
+ */
+export interface Condition {
+  condition: -1 | 0 | 1;
+  feature: number;
+}
+
+export const UNCONDITIONED: Condition = { condition: 0, feature: -1 };
+
+interface Walk extends Condition {
   tree: ShapTree;
   x: ArrayLike<number>;
   at: number;
@@ -132,8 +144,9 @@ interface Walk {
   path: ShapPath;
 }
 
-function recurse(w: Walk, node: number, parentAt: number, depth: number, zeroFraction: number, oneFraction: number, parentFeature: number): void {
+function recurse(w: Walk, node: number, parentAt: number, depth: number, zeroFraction: number, oneFraction: number, parentFeature: number, conditionFraction: number): void {
   const { tree, path, round } = w;
+  if (conditionFraction === 0) return;
   const seg = parentAt + depth + 1;
   for (let i = 0; i <= depth; i++) {
     path.feature[seg + i] = path.feature[parentAt + i];
@@ -141,14 +154,16 @@ function recurse(w: Walk, node: number, parentAt: number, depth: number, zeroFra
     path.one[seg + i] = path.one[parentAt + i];
     path.weight[seg + i] = path.weight[parentAt + i];
   }
-  extend(path, seg, depth, zeroFraction, oneFraction, parentFeature, round);
+  if (w.condition === 0 || w.feature !== parentFeature) extend(path, seg, depth, zeroFraction, oneFraction, parentFeature, round);
   const left = tree.left[node];
   if (left < 0) {
     const k = tree.outputs;
     for (let i = 1; i <= depth; i++) {
       const scale = round(unwoundSum(path, seg, depth, i, round) * round(path.one[seg + i] - path.zero[seg + i]));
       const f = path.feature[seg + i];
-      for (let j = 0; j < k; j++) w.phi[j * w.stride + f] = round(w.phi[j * w.stride + f] + round(scale * tree.values[node * k + j]));
+      for (let j = 0; j < k; j++) {
+        w.phi[j * w.stride + f] = round(w.phi[j * w.stride + f] + round(round(scale * tree.values[node * k + j]) * conditionFraction));
+      }
     }
     return;
   }
@@ -170,15 +185,27 @@ function recurse(w: Walk, node: number, parentAt: number, depth: number, zeroFra
     unwind(path, seg, d, index, round);
     d -= 1;
   }
-  recurse(w, hot, seg, d + 1, round(hotZero * incomingZero), incomingOne, feature);
-  recurse(w, cold, seg, d + 1, round(coldZero * incomingZero), 0, feature);
+  let hotCondition = conditionFraction;
+  let coldCondition = conditionFraction;
+  if (w.condition !== 0 && feature === w.feature) {
+    // The held feature takes no path element: its branches share out the condition fraction instead.
+    if (w.condition > 0) {
+      coldCondition = 0;
+    } else {
+      hotCondition = round(hotCondition * hotZero);
+      coldCondition = round(coldCondition * coldZero);
+    }
+    d -= 1;
+  }
+  recurse(w, hot, seg, d + 1, round(hotZero * incomingZero), incomingOne, feature, hotCondition);
+  recurse(w, cold, seg, d + 1, round(coldZero * incomingZero), 0, feature, coldCondition);
 }
 
 /**
  * Adds the tree's SHAP values for one row (its features start at `at` in `x`) to phi[k * stride + feature],
  * k = the tree's outputs; the caller's bias column is not touched. `path` must have room for the tree's depth.
  */
-export function treeShap(tree: ShapTree, x: ArrayLike<number>, at: number, phi: Float64Array, stride: number, round: Rounding, path: ShapPath): void {
+export function treeShap(tree: ShapTree, x: ArrayLike<number>, at: number, phi: Float64Array, stride: number, round: Rounding, path: ShapPath, held: Condition = UNCONDITIONED): void {
   // The root's path element stands for no feature (-1) and is never credited.
-  recurse({ tree, x, at, phi, stride, round, path }, 0, 0, 0, 1, 1, -1);
+  recurse({ tree, x, at, phi, stride, round, path, ...held }, 0, 0, 0, 1, 1, -1, 1);
 }

@@ -4,7 +4,7 @@
 import type { PyObject } from '../import/pickle/values.js';
 import { outputGroups, type XgbTree } from '../import/xgboost/model.js';
 import { modelOf, roundsUsed } from '../import/xgboost/wrappers.js';
-import { ensembleExplainer, NotExplainableError, type Explainer } from './explainer.js';
+import { ensembleExplainer, NotExplainableError, type MatrixExplainer } from './explainer.js';
 import { FLOAT32, treeDepth, type ShapTree } from './treeshap.js';
 
 function shapTree(tree: XgbTree, index: number): ShapTree {
@@ -24,7 +24,7 @@ function shapTree(tree: XgbTree, index: number): ShapTree {
   };
 }
 
-export function xgboostExplainer(obj: PyObject, input: string): Explainer {
+export function xgboostExplainer(obj: PyObject): MatrixExplainer {
   const model = modelOf(obj);
   if (model.linearWeights) throw new NotExplainableError('XGBoost gblinear boosters are not explained (only tree boosters are)');
   if (model.leafSize > 1) throw new NotExplainableError('XGBoost multi_output_tree models are not explained (XGBoost itself does not explain them)');
@@ -41,5 +41,5 @@ export function xgboostExplainer(obj: PyObject, input: string): Explainer {
   const classifier = /^(binary|multi):/.test(model.objective);
   const classes = !classifier ? Array.from({ length: k }, () => null) : k === 1 ? [1] : Array.from({ length: k }, (_, c) => c);
   const space = model.objective === 'binary:logistic' ? 'log-odds' : /^reg:(squared|absolute|pseudohuber)/.test(model.objective) ? 'value' : 'margin';
-  return ensembleExplainer({ terms, outputs: k, base, divisor: 1, round: FLOAT32 }, input, model.numFeature, space, classes);
+  return ensembleExplainer({ terms, outputs: k, base, divisor: 1, round: FLOAT32, interactions: true }, model.numFeature, space, classes);
 }

@@ -9,7 +9,7 @@ import { converterFor, register, type ColumnFacts, type Features, type StepResul
 import { f64 } from './graph-ops.js';
 import { hstack, selectColumns } from './table.js';
 
-interface Part {
+export interface Part {
   name: string;
   /** The fitted steps; empty for a passthrough. */
   steps: PyObject[];
@@ -45,7 +45,7 @@ function partOf(name: string, transformer: unknown, columns: number[], weights: 
 }
 
 /** transformers_ with the input positions scikit-learn resolved at fit (names, slices, masks, selectors alike). */
-function columnTransformerParts(ct: PyObject): Part[] {
+export function columnTransformerParts(ct: PyObject): Part[] {
   const fitted = attr(ct, 'transformers_');
   const resolved = attr(ct, '_transformer_to_input_indices');
   if (!Array.isArray(fitted)) throw new ConversionError('ColumnTransformer: transformers_ is missing (is it fitted?)');

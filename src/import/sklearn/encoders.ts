@@ -36,7 +36,7 @@ function isStringColumn(cats: NdArray): boolean {
 }
 
 /** Where a missing value lands: the NaN category, else the None one (a request's null stands for either). */
-function missingCategory(values: readonly unknown[]): number {
+export function missingCategory(values: readonly unknown[]): number {
   const nan = values.findIndex((v) => typeof v === 'number' && Number.isNaN(v));
   return nan >= 0 ? nan : values.indexOf(null);
 }
@@ -113,17 +113,16 @@ function encoderFacts(encoder: PyObject): ColumnFacts[] {
   });
 }
 
-function oneHot(encoder: PyObject, input: Features, g: GraphBuilder): StepResult {
-  const owner = shortName(encoder);
+/** Per input column of a OneHotEncoder: its number of output columns, and table[index + 1] = the output column of
+ * category `index` (index -1: an unknown value), -1 where no column is set. */
+export function oneHotSlots(encoder: PyObject): { categories: NdArray; table: number[]; outputs: number }[] {
   const categories = categoriesOf(encoder);
   const width = categories.length;
   const { mappings, indices } = infrequentOf(encoder, width);
   const grouped = attr(encoder, '_drop_idx_after_grouping');
   const drops = perColumn(encoder, grouped !== undefined ? '_drop_idx_after_grouping' : 'drop_idx_', width);
   const policy = unknownPolicy(encoder);
-  const blocks: string[] = [];
-  let total = 0;
-  categories.forEach((cats, j) => {
+  return categories.map((cats, j) => {
     const mapping = mappings[j];
     const groups = mapping ? Math.max(...mapping) + 1 : cats.size;
     const drop = drops[j]?.[0] ?? null;
@@ -131,7 +130,15 @@ function oneHot(encoder: PyObject, input: Features, g: GraphBuilder): StepResult
     const infrequent = indices[j];
     const unknown = (policy === 'infrequent_if_exist' || policy === 'warn') && mapping && infrequent ? position(mapping[infrequent[0]]) : -1;
     const table = [unknown, ...Array.from({ length: cats.size }, (_, c) => position(mapping ? mapping[c] : c))];
-    const outputs = groups - (drop === null ? 0 : 1);
+    return { categories: cats, table, outputs: groups - (drop === null ? 0 : 1) };
+  });
+}
+
+function oneHot(encoder: PyObject, input: Features, g: GraphBuilder): StepResult {
+  const owner = shortName(encoder);
+  const blocks: string[] = [];
+  let total = 0;
+  oneHotSlots(encoder).forEach(({ categories: cats, table, outputs }, j) => {
     if (outputs === 0) return;
     const at = lookup(g, categoryIndex(g, columnOf(g, input, j), cats, owner), table);
     const slots = f64(g, 'slots', Array.from({ length: outputs }, (_, k) => k), [outputs]);

@@ -13,7 +13,7 @@ function served(ctx: ServerContext): ServedModel[] {
   return ctx.repository.list().flatMap((m) => {
     const v = defaultVersion(m);
     if (!v || v.state !== 'ready' || !v.signature) return [];
-    const explainable = isExplainer(v.explainer) && v.signature.inputs.length === 1;
+    const explainable = isExplainer(v.explainer);
     return [{ name: m.name, version: v.version, signature: v.signature, explainable, ...(m.manifest.description ? { description: m.manifest.description } : {}) }];
   });
 }
