@@ -52,6 +52,7 @@ export function modelDetail(model: Model, version: ModelVersion) {
     ...modelSummary(model),
     version: version.version,
     ...(version.signature ? { signature: signatureView(version.signature) } : {}),
+    ...(model.manifest.example ? { example: model.manifest.example } : {}),
     versions: model.versions.map(versionView),
   };
 }
