@@ -64,7 +64,7 @@ describe('seed-style API', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/csv/);
     const lines = (await res.text()).trim().split('\n');
-    assert.equal(lines[0], 'label,probabilities_setosa,probabilities_versicolor,probabilities_virginica');
+    assert.equal(lines[0], 'label,probability_setosa,probability_versicolor,probability_virginica');
     assert.match(lines[1], /^setosa,/);
     assert.match(lines[2], /^virginica,/);
   });
@@ -138,7 +138,7 @@ describe('seed-style API', () => {
       ['Infinity for a feature without bounds', () => post('/models/reg/predict', '{"f0": -1e999, "f1": 1, "f2": 1}', 'application/json'), 400, 'INVALID_INPUT', /f0: expected a finite number/],
       ['JSON nested 30,000 deep', () => post('/models/iris/predict', `${'['.repeat(30_000)}${']'.repeat(30_000)}`, 'application/json'), 400, 'INVALID_INPUT', /body\[0\]/],
       ['NaN in the query string', () => fetch(`${s.url}/models/iris/predict?sepal_length=NaN&sepal_width=1&petal_length=1&petal_width=1`), 400, 'INVALID_INPUT', /sepal_length/],
-      ['Infinity as text', () => post('/models/iris/predict', 'sepal_length,sepal_width,petal_length,petal_width\nInfinity,1,1,1\n', 'text/csv'), 400, 'INVALID_INPUT', /rows\[0\]\.sepal_length: expected a number/],
+      ['Infinity as text', () => post('/models/iris/predict', 'sepal_length,sepal_width,petal_length,petal_width\nInfinity,1,1,1\n', 'text/csv'), 400, 'INVALID_INPUT', /row 1, column 'sepal_length': expected a number/],
       ['hex as text', () => fetch(`${s.url}/models/iris/predict?sepal_length=0x10&sepal_width=1&petal_length=1&petal_width=1`), 400, 'INVALID_INPUT', /sepal_length/],
       ['row of the wrong length', () => postJson([[1, 2, 3]]), 400, 'INVALID_INPUT', /body\[0\]: expected 4 values/],
       ['bad row in a batch', () => postJson({ instances: [SETOSA, 'x'] }), 400, 'INVALID_INPUT', /instances\[1\]/],

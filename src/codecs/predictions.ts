@@ -50,18 +50,27 @@ export class PredictionEncoder {
     return this.signature.labels?.[index] ?? index;
   }
 
+  /** A classifier's label for row r, as predictions show it (undefined when the model gives none). */
+  label(outputs: Feeds, r: number): unknown {
+    const s = this.signature;
+    if (s.labelOutput && outputs[s.labelOutput]) {
+      const raw = elementAt(outputs[s.labelOutput], r);
+      const index = this.indexOfClass.get(String(raw));
+      return index === undefined ? raw : this.displayLabel(index);
+    }
+    const probs = s.probabilityOutput ? outputs[s.probabilityOutput] : undefined;
+    if (!probs) return undefined;
+    const width = probs.dims[1];
+    return this.displayLabel(argmax(probs.data as Float32Array, r * width, width));
+  }
+
   private classification(outputs: Feeds, r: number): Prediction {
     const s = this.signature;
     const prediction: Prediction = {};
     const probs = s.probabilityOutput ? outputs[s.probabilityOutput] : undefined;
     const width = probs ? probs.dims[1] : 0;
-    if (s.labelOutput && outputs[s.labelOutput]) {
-      const raw = elementAt(outputs[s.labelOutput], r);
-      const index = this.indexOfClass.get(String(raw));
-      prediction.label = index === undefined ? raw : this.displayLabel(index);
-    } else if (probs) {
-      prediction.label = this.displayLabel(argmax(probs.data as Float32Array, r * width, width));
-    }
+    const label = this.label(outputs, r);
+    if (label !== undefined) prediction.label = label;
     if (probs) {
       const data = probs.data as Float32Array | Float64Array;
       const map: Record<string, number> = {};

@@ -90,65 +90,151 @@ function store(data: TensorData, index: number, value: FeatureValue): void {
   else data[index] = typeof value === 'boolean' ? Number(value) : (value as number);
 }
 
-export function rowsToFeeds(signature: Signature, model: string, rows: readonly unknown[], source: RowsSource): Feeds {
-  const { where, single, textual } = source;
-  const plan = planFor(signature, model);
-  const { slots, specs } = plan;
-  if (rows.length === 0) throw invalidInput(where, 'at least one row is required');
-  const buffers = specs.map((spec) => allocate(spec.type, rows.length * (spec.shape.length === 2 ? Math.max(spec.shape[1], 1) : 1)));
-  const at = (r: number) => (single ? '' : `${where}[${r}]`);
-  const field = (r: number, name: string) => (single ? name : `${where}[${r}].${name}`);
-  const put = (slot: Slot, r: number, value: unknown) => {
-    const index = r * slot.width + slot.column;
-    const data = buffers[slot.input];
-    const v = textual || !slot.fast ? undefined : slot.fast(value);
-    if (v !== undefined) {
-      (data as Float64Array)[index] = v;
-      return;
-    }
-    try {
-      store(data, index, checkValue(slot.feature, value, textual));
-    } catch (err) {
-      throw err instanceof ValueError ? invalidInput(field(r, slot.feature.name), err.message) : err;
-    }
-  };
+const isDigit = (c: number) => c >= 48 && c <= 57;
 
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    if (Array.isArray(row)) {
-      if (row.length !== slots.length) {
-        throw invalidInput(at(r) || where, `expected ${slots.length} values (${plan.names}), got ${row.length}`);
-      }
-      for (let i = 0; i < slots.length; i++) put(slots[i], r, row[i]);
-      continue;
+/**
+ * The number a text value spells when it is a plain decimal (as checkValue would read it), else undefined.
+ * Number() alone also reads ' 1', '0x10', '0b1' and 'Infinity': the first and last characters rule those out,
+ * and anything unusual takes checkValue's slow path, which decides.
+ */
+function plainDecimal(text: string): number | undefined {
+  const n = text.length;
+  if (n === 0) return undefined;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(n - 1);
+  if (!(isDigit(last) || last === 46) || !(isDigit(first) || first === 45 || first === 43 || first === 46)) return undefined;
+  if (first === 48 && n > 1) {
+    const second = text.charCodeAt(1);
+    if (!isDigit(second) && second !== 46 && (second | 32) !== 101) return undefined;
+  }
+  return Number(text);
+}
+
+/** Why a row cannot be written: the feature at fault (none when the row's shape is wrong) and what is wrong. */
+export interface RowFault {
+  column?: string;
+  message: string;
+}
+
+/**
+ * Writes rows one at a time into fresh input buffers: the per-row entry point shared by rowsToFeeds (which turns
+ * a fault into a 400) and batch scoring (which reports it against the row and goes on). A row that faults may be
+ * left half written: the caller writes the next row over it.
+ */
+export class RowWriter {
+  private readonly plan: Plan;
+  private readonly buffers: TensorData[];
+
+  constructor(signature: Signature, model: string, readonly capacity: number) {
+    this.plan = planFor(signature, model);
+    this.buffers = this.plan.specs.map((spec) => allocate(spec.type, capacity * (spec.shape.length === 2 ? Math.max(spec.shape[1], 1) : 1)));
+  }
+
+  /** Per feature: whether it takes numbers (a text source may hand over a number it parsed exactly instead). */
+  get numeric(): boolean[] {
+    return this.plan.slots.map((slot) => slot.fast !== null);
+  }
+
+  /**
+   * Row r from values in feature order, or, with `columnOf`, from fields[columnOf[i]] for feature i
+   * (-1: the column is absent, a missing value). Without `columnOf` the row must hold one value per feature.
+   */
+  writeValues(r: number, values: readonly unknown[], textual: boolean, columnOf?: Int32Array): RowFault | null {
+    const slots = this.plan.slots;
+    if (!columnOf && values.length !== slots.length) {
+      return { message: `expected ${slots.length} values (${this.plan.names}), got ${values.length}` };
     }
-    if (typeof row !== 'object' || row === null) {
-      throw invalidInput(at(r) || where, 'each row must be an object of named features or an array of values');
+    for (let i = 0; i < slots.length; i++) {
+      let value: unknown;
+      if (!columnOf) value = values[i];
+      else if (columnOf[i] >= 0) value = values[columnOf[i]];
+      else if (slots[i].feature.allowMissing) value = null;
+      else return { column: slots[i].feature.name, message: 'this feature is required' };
+      const fault = this.put(slots[i], r, value, textual);
+      if (fault) return fault;
     }
-    const record = row as Record<string, unknown>;
+    return null;
+  }
+
+  /** Row r from an object of named features; other keys are refused unless `otherKeys` allows them. */
+  writeRecord(r: number, record: Record<string, unknown>, textual: boolean, otherKeys: 'refuse' | 'allow'): RowFault | null {
+    const plan = this.plan;
     let present = 0;
-    for (const slot of slots) {
+    for (const slot of plan.slots) {
       const name = slot.feature.name;
       let value = Object.hasOwn(record, name) ? record[name] : undefined;
       if (value === undefined) {
-        if (!slot.feature.allowMissing) throw invalidInput(field(r, name), 'this feature is required');
+        if (!slot.feature.allowMissing) return { column: name, message: 'this feature is required' };
         value = null;
       } else {
         present++;
       }
-      put(slot, r, value);
+      const fault = this.put(slot, r, value, textual);
+      if (fault) return fault;
     }
+    if (otherKeys === 'allow') return null;
     let keys = 0;
     for (const key in record) if (Object.hasOwn(record, key) && !plan.ignored.has(key)) keys++;
     if (keys !== present) {
-      const unknown = Object.keys(record).find((k) => !plan.ignored.has(k) && !slots.some((s) => s.feature.name === k)) ?? '';
-      throw invalidInput(field(r, unknown), `unknown feature (expected: ${plan.names})`);
+      const unknown = Object.keys(record).find((k) => !plan.ignored.has(k) && !plan.slots.some((s) => s.feature.name === k)) ?? '';
+      return { column: unknown, message: `unknown feature (expected: ${plan.names})` };
+    }
+    return null;
+  }
+
+  /** The input tensors of the first `rows` rows. */
+  feeds(rows: number): Feeds {
+    const feeds: Feeds = {};
+    this.plan.specs.forEach((spec, i) => {
+      const width = spec.shape.length === 1 ? 1 : Math.max(spec.shape[1] ?? 1, 1);
+      const all = this.buffers[i];
+      const data = rows === this.capacity ? all : Array.isArray(all) ? all.slice(0, rows * width) : all.subarray(0, rows * width);
+      feeds[spec.name] = makeTensor(spec.type, data as TensorData, spec.shape.length === 1 ? [rows] : [rows, width]);
+    });
+    return feeds;
+  }
+
+  private put(slot: Slot, r: number, value: unknown, textual: boolean): RowFault | null {
+    const index = r * slot.width + slot.column;
+    const data = this.buffers[slot.input];
+    if (slot.fast) {
+      const v = slot.fast(textual && typeof value === 'string' ? plainDecimal(value) : value);
+      if (v !== undefined) {
+        (data as Float64Array)[index] = v;
+        return null;
+      }
+    }
+    try {
+      store(data, index, checkValue(slot.feature, value, textual));
+      return null;
+    } catch (err) {
+      if (err instanceof ValueError) return { column: slot.feature.name, message: err.message };
+      throw err;
     }
   }
-  const feeds: Feeds = {};
-  specs.forEach((spec, i) => {
-    const dims = spec.shape.length === 1 ? [rows.length] : [rows.length, Math.max(spec.shape[1] ?? 1, 1)];
-    feeds[spec.name] = makeTensor(spec.type, buffers[i], dims);
-  });
-  return feeds;
+}
+
+export function rowsToFeeds(signature: Signature, model: string, rows: readonly unknown[], source: RowsSource): Feeds {
+  const { where, single, textual } = source;
+  if (rows.length === 0) {
+    tabularFeatures(signature, model);
+    throw invalidInput(where, 'at least one row is required');
+  }
+  const writer = new RowWriter(signature, model, rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    let fault: RowFault | null;
+    if (Array.isArray(row)) {
+      fault = writer.writeValues(r, row, textual);
+    } else if (typeof row === 'object' && row !== null) {
+      fault = writer.writeRecord(r, row as Record<string, unknown>, textual, 'refuse');
+    } else {
+      throw invalidInput(single ? where : `${where}[${r}]`, 'each row must be an object of named features or an array of values');
+    }
+    if (fault) {
+      if (fault.column === undefined) throw invalidInput(single ? where : `${where}[${r}]`, fault.message);
+      throw invalidInput(single ? fault.column : `${where}[${r}].${fault.column}`, fault.message);
+    }
+  }
+  return writer.feeds(rows.length);
 }

@@ -4,7 +4,9 @@ import { Worker } from 'node:worker_threads';
 import { ModelportError } from '../../errors.js';
 import type { Feeds, TensorSpec } from '../../runtime/runner.js';
 import type { Feature, Signature } from '../../signature/signature.js';
-import type { DecodedRows, DecodedV2, Task } from './tasks.js';
+import type { BatchPlan } from '../../batch/plan.js';
+import type { DecodedBlock } from '../../batch/types.js';
+import type { DecodedRows, DecodedV2, Task, WireBlock } from './tasks.js';
 import type { DecodedV2Request } from '../v2.js';
 import { errorFromWire, fromWire, toWire, type WireError } from './wire.js';
 
@@ -70,6 +72,20 @@ export class CodecPool {
 
   async encodeV2(outputs: Feeds, head: Record<string, unknown>): Promise<Buffer> {
     const bytes = await this.run<Uint8Array>({ kind: 'v2-response', outputs: toWire(outputs), head }, []);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A block of batch rows (CSV or NDJSON, as the plan says) decoded to feeds; the bytes are transferred. */
+  async decodeBlock(plan: BatchPlan, bytes: Buffer, firstRow: number): Promise<DecodedBlock> {
+    const own = ownBytes(bytes);
+    const out = await this.run<WireBlock>({ kind: 'batch-decode', plan, bytes: own, firstRow }, [own.buffer as ArrayBuffer]);
+    return { ...out, feeds: out.feeds && fromWire(out.feeds) };
+  }
+
+  /** A scored block's output lines (see src/batch/encode.ts). */
+  async encodeBlock(plan: BatchPlan, outputs: Feeds | null, block: DecodedBlock, format: 'csv' | 'ndjson', columns: string[]): Promise<Buffer> {
+    const wire = { ...block, feeds: null };
+    const bytes = await this.run<Uint8Array>({ kind: 'batch-encode', plan, outputs: outputs && toWire(outputs), block: wire, format, columns }, []);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 

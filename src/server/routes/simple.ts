@@ -1,6 +1,5 @@
 // The seed-style API: named features in, {label, probabilities} or {value} out.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseCsvRows, predictionsToCsv } from '../../codecs/csv.js';
 import { PredictionEncoder } from '../../codecs/predictions.js';
 import { readJsonRows, type RowsRequest } from '../../codecs/json-rows.js';
 import { rowsToFeeds } from '../../codecs/rows.js';
@@ -11,14 +10,10 @@ import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
 import { LargeJsonBody } from '../large-body.js';
 import { modelDetail, modelSummary } from '../views.js';
-import { presentExplanations } from '../../explain/present.js';
+import { interactionsRequested, presentExplanations } from '../../explain/present.js';
+import { STREAM_TYPES, StreamBody, streamPredict, wholeCsvRows } from './predict-stream.js';
 
 interface ModelParams { name: string; version?: string }
-
-/** A parsed text/csv body, told apart from JSON by its class. */
-class CsvBody {
-  constructor(readonly rows: Record<string, string>[]) {}
-}
 
 /** A form-encoded body (`curl -d name=value`): one row of text values, like the query string. */
 class FormBody {
@@ -83,12 +78,10 @@ function readQuery(query: Record<string, unknown>): RowsRequest {
 export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply, ctx.bodyLimit, 'modelport'));
 
-  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: ctx.bodyLimit }, (_req, body, done) => {
-    try {
-      done(null, new CsvBody(parseCsvRows(body as string)));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
+  // CSV and NDJSON bodies stream: predict reads them block by block (predict-stream.ts), explain reads them whole.
+  app.addContentTypeParser(Object.keys(STREAM_TYPES), (req, payload, done) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    done(null, new StreamBody(payload, STREAM_TYPES[type] ?? 'csv'));
   });
 
   app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: ctx.bodyLimit }, (_req, body, done) => {
@@ -107,13 +100,12 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return modelDetail(model, ctx.repository.version(req.params.name, req.params.version));
   });
 
-  const predict = async (model: ReadyVersion, parsed: RowsRequest, reply: FastifyReply, csv: boolean) => {
+  const predict = async (model: ReadyVersion, parsed: RowsRequest, reply: FastifyReply) => {
     if (reply.request.note) reply.request.note.rows = parsed.rows.length;
     const feeds: Feeds = rowsToFeeds(model.signature, model.name, parsed.rows, parsed);
     const encoder = encoderFor(model);
     const outputs = await ctx.dataplane.infer(model, feeds);
     const predictions = encoder.encode(outputs, parsed.rows.length);
-    if (csv) return reply.type('text/csv; charset=utf-8').send(predictionsToCsv(predictions));
     const head = { model: model.name, version: model.version };
     return parsed.single ? { ...head, prediction: predictions[0] } : { ...head, predictions };
   };
@@ -127,45 +119,45 @@ export function simpleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.type('application/json; charset=utf-8').send(json);
   };
 
-  /** The rows of a predict or explain body that is parsed here: JSON, CSV, or a form (with the query string). */
+  /** The rows of a predict or explain body that is parsed here: JSON, or a form (with the query string). */
   const rowsOfBody = (req: FastifyRequest, model: ReadyVersion): RowsRequest => {
     const body = req.body as unknown;
-    if (body instanceof CsvBody) return { rows: body.rows, single: false, where: 'rows', textual: true };
     if (body instanceof FormBody) return readQuery(mergeFields(req.query as Record<string, unknown>, body.fields));
     if (body === undefined) throw new ModelportError('INVALID_JSON', ['the body is empty']);
     return readJsonRows(body, model.signature, model.name);
   };
 
   const post = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
-    const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    const model = await ctx.dataplane.resolve(req.params.name, req.params.version);
     req.note = { model: model.name, version: model.version };
     if (req.body instanceof LargeJsonBody) return predictLarge(model, req.body, reply);
-    return predict(model, rowsOfBody(req, model), reply, req.body instanceof CsvBody);
+    if (req.body instanceof StreamBody) return streamPredict(ctx, model, req.body, req, reply);
+    return predict(model, rowsOfBody(req, model), reply);
   };
 
   const get = async (req: FastifyRequest<{ Params: ModelParams; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
-    const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    const model = await ctx.dataplane.resolve(req.params.name, req.params.version);
     req.note = { model: model.name, version: model.version };
-    return predict(model, readQuery(mergeFields(req.query, await formOnGet(req, ctx.bodyLimit))), reply, false);
+    return predict(model, readQuery(mergeFields(req.query, await formOnGet(req, ctx.bodyLimit))), reply);
   };
 
   /** Exact per-feature contributions for the same request forms as predict (JSON, CSV, form). */
   const explain = async (req: FastifyRequest<{ Params: ModelParams }>) => {
-    const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    const model = await ctx.dataplane.resolve(req.params.name, req.params.version);
     req.note = { model: model.name, version: model.version };
-    ctx.dataplane.explainerOf(model);
+    await ctx.dataplane.explainerOf(model);
     // A large body is decoded by the codec worker, as for predict.
     let decoded: { feeds: Feeds; rows: number; single: boolean };
     if (req.body instanceof LargeJsonBody) {
       decoded = await ctx.codecs.decodeRows(req.body.bytes, model.signature, model.name);
     } else {
-      const parsed = rowsOfBody(req, model);
+      const parsed = req.body instanceof StreamBody ? await wholeCsvRows(req.body, ctx.bodyLimit) : rowsOfBody(req, model);
       decoded = { feeds: rowsToFeeds(model.signature, model.name, parsed.rows, parsed), rows: parsed.rows.length, single: parsed.single };
     }
     req.note.rows = decoded.rows;
-    const { explainer, rows, contributions } = await ctx.dataplane.explain(model, decoded.feeds);
-    const explanations = presentExplanations(model.signature, explainer, contributions, rows);
-    const head = { model: model.name, version: model.version, space: explainer.space };
+    const { explainer, rows, contributions, interactions } = await ctx.dataplane.explain(model, decoded.feeds, { interactions: interactionsRequested(req.query) });
+    const explanations = presentExplanations(model.signature, explainer, contributions, rows, interactions);
+    const head = { model: model.name, version: model.version, space: explainer.space, ...(explainer.grouped ? { grouped: true } : {}) };
     return decoded.single ? { ...head, explanation: explanations[0] } : { ...head, explanations };
   };
 
