@@ -4,20 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GraphBuilder } from '../src/onnx/builder.js';
 import { ModelRepository } from '../src/repository/repository.js';
 import { ApiKeys } from '../src/server/api-keys.js';
-import { makeRepository } from './helpers/models.js';
+import { makeRepository, scaleModel } from './helpers/models.js';
 import { request, startServer, type TestServer } from './helpers/server.js';
 
-/** y = k · x over float64 [N, 1]: each version answers with its own k. */
-function scale(k: number): Uint8Array {
-  const g = new GraphBuilder('scale');
-  g.input('x', 'float64', ['N', 1]);
-  g.op('Mul', ['x', g.constant('k', { type: 'float64', dims: [1], values: [k] })], {}, '', 'y');
-  g.output('y', 'float64', ['N', 1]);
-  return g.build();
-}
 
 const until = async (what: string, test: () => Promise<boolean>, ms = 10_000) => {
   const end = Date.now() + ms;
@@ -55,7 +46,7 @@ describe('hot reload under load', () => {
   let stopWatching: () => void;
   const rescanErrors: Error[] = [];
   before(async () => {
-    root = await makeRepository({ 'm/1/model.onnx': scale(1), 'other.onnx': scale(10) });
+    root = await makeRepository({ 'm/1/model.onnx': scaleModel(1), 'other.onnx': scaleModel(10) });
     s = await startServer(root);
     stopWatching = s.server.context.repository.watch(50, (err) => rescanErrors.push(err));
   });
@@ -70,7 +61,7 @@ describe('hot reload under load', () => {
     const traffic = load(s.url, 32);
     await new Promise((r) => setTimeout(r, 300));
     await mkdir(join(root, 'm/2'));
-    await writeFile(join(root, 'm/2/model.onnx'), scale(2));
+    await writeFile(join(root, 'm/2/model.onnx'), scaleModel(2));
     await until('version 2', async () => (traffic.values.get(2) ?? 0) > 50);
     const statuses = await traffic.stop();
     assert.deepEqual([...statuses.keys()], [200], `statuses ${JSON.stringify([...statuses])}`);
@@ -95,7 +86,7 @@ describe('hot reload under load', () => {
 
   it('reloads a changed file in place, and keeps the old one when the change is broken', async () => {
     await rm(join(root, 'm/3'), { recursive: true });
-    await writeFile(join(root, 'm/2/model.onnx'), scale(4));
+    await writeFile(join(root, 'm/2/model.onnx'), scaleModel(4));
     await until('the changed version 2', async () => (await served()) === 4);
     const traffic = load(s.url, 8);
     await writeFile(join(root, 'm/2/model.onnx'), 'broken now');
@@ -107,7 +98,7 @@ describe('hot reload under load', () => {
 
   it('retires a removed model and loads a new one', async () => {
     await rm(join(root, 'other.onnx'));
-    await writeFile(join(root, 'fresh.onnx'), scale(7));
+    await writeFile(join(root, 'fresh.onnx'), scaleModel(7));
     await until('the change', async () => (await fetch(`${s.url}/models/other`)).status === 404 && (await fetch(`${s.url}/models/fresh`)).status === 200);
     const r = await request(`${s.url}/models/fresh/predict`, { json: { x: 2 } });
     assert.equal(r.body.prediction.value, 14);
@@ -120,7 +111,7 @@ describe('hot reload under load', () => {
 
 describe('version policy', () => {
   it('loads only the versions model.yaml keeps', async () => {
-    const files = { 'm/1/model.onnx': scale(1), 'm/2/model.onnx': scale(2), 'm/3/model.onnx': scale(3) };
+    const files = { 'm/1/model.onnx': scaleModel(1), 'm/2/model.onnx': scaleModel(2), 'm/3/model.onnx': scaleModel(3) };
     const latest = await ModelRepository.open(await makeRepository({ ...files, 'm/model.yaml': 'version_policy: latest\n' }));
     const two = await ModelRepository.open(await makeRepository({ ...files, 'm/model.yaml': 'version_policy: {latest: 2}\n' }));
     const specific = await ModelRepository.open(await makeRepository({ ...files, 'm/model.yaml': 'version_policy: {specific: [1, 3]}\n' }));
@@ -145,7 +136,7 @@ describe('Open Inference Protocol repository extension', () => {
   let plain: TestServer;
   const admin = { authorization: 'Bearer root-key' };
   before(async () => {
-    const root = await makeRepository({ 'a.onnx': scale(1), 'b.onnx': scale(2) });
+    const root = await makeRepository({ 'a.onnx': scaleModel(1), 'b.onnx': scaleModel(2) });
     s = await startServer(root, { adminKeys: ApiKeys.fromKeys(['root-key']) });
     plain = await startServer(root);
   });

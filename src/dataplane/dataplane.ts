@@ -71,35 +71,50 @@ export class Dataplane {
     return entry;
   }
 
-  /** Resolves a model version that can serve, or throws 404/503. */
-  resolve(name: string, version?: string | number): ReadyVersion {
-    return this.repository.ready(name, version);
+  /**
+   * Resolves a model version that can serve, or throws 404/503. A version not loaded yet is loaded first: the
+   * request waits for it, within the request timeout (504 after it; the load goes on for the next request).
+   */
+  resolve(name: string, version?: string | number): Promise<ReadyVersion> {
+    if (this.repository.version(name, version).state === 'ready') return Promise.resolve(this.repository.ready(name, version));
+    const ready = this.repository.acquire(name, version);
+    const timeoutMs = this.timeoutMs;
+    if (timeoutMs === undefined) return ready;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ModelportError('TIMEOUT', [name, timeoutMs])), timeoutMs);
+    });
+    return Promise.race([ready, late]).finally(() => clearTimeout(timer));
   }
 
   /** The version's explainer, or a 400 NOT_EXPLAINABLE saying why it has none (checked before a request is read). */
-  explainerOf(model: ReadyVersion): Explainer {
-    const explainer = model.explainer;
+  async explainerOf(model: ReadyVersion): Promise<Explainer> {
+    const explainer = await this.repository.explainerOf(model);
     if (!isExplainer(explainer)) throw new ModelportError('NOT_EXPLAINABLE', [model.name, explainer?.reason ?? 'only models converted from pickles and XGBoost files are explained, not ONNX graphs']);
-    if (model.runner.inputs.length !== 1 || model.runner.inputs[0].name !== explainer.input) {
-      throw new ModelportError('NOT_EXPLAINABLE', [model.name, 'it takes its columns as separate inputs']);
-    }
+    const missing = explainer.inputs.find((name) => !model.runner.inputs.some((s) => s.name === name));
+    if (missing !== undefined) throw new ModelportError('NOT_EXPLAINABLE', [model.name, `its graph has no input '${missing}' for the explainer to read`]);
     return explainer;
   }
 
   /**
    * Exact per-feature contributions for the feeds' rows: [rows, outputs, features + 1], the base value last
-   * (see src/explain). A model without an exact explainer is a 400 NOT_EXPLAINABLE saying why.
+   * (see src/explain), and with `interactions` the SHAP interaction values [rows, outputs, features + 1, features + 1].
+   * A model without an exact explainer (or without interaction values, when asked) is a 400 NOT_EXPLAINABLE saying why.
    */
-  async explain(model: ReadyVersion, feeds: Feeds): Promise<{ explainer: Explainer; rows: number; contributions: Float64Array }> {
-    const explainer = this.explainerOf(model);
-    const spec = model.runner.inputs[0];
-    const rows = checkTensor(spec, feeds);
-    if (rows === 0) throw invalidInput(spec.name, 'the batch is empty');
+  async explain(model: ReadyVersion, feeds: Feeds, options: { interactions?: boolean } = {}): Promise<{ explainer: Explainer; rows: number; contributions: Float64Array; interactions?: Float64Array }> {
+    const explainer = await this.explainerOf(model);
+    if (options.interactions && !explainer.interactions) throw new ModelportError('NOT_EXPLAINABLE', [model.name, 'interaction values are computed for XGBoost tree models only']);
+    const specs = model.runner.inputs.filter((s) => explainer.inputs.includes(s.name));
+    const sizes = specs.map((s) => checkTensor(s, feeds));
+    if (sizes.some((n) => n !== sizes[0])) throw invalidInput(undefined, `inputs disagree on the batch size (${sizes.join(', ')})`);
+    const rows = sizes[0];
+    if (rows === 0) throw invalidInput(specs[0].name, 'the batch is empty');
     model.inflight++;
     try {
-      return { explainer, rows, contributions: explainer.explain(feeds[spec.name].data as ArrayLike<number>, rows) };
+      const contributions = explainer.explain(feeds, rows);
+      return { explainer, rows, contributions, ...(options.interactions && explainer.interactions ? { interactions: explainer.interactions(feeds, rows) } : {}) };
     } finally {
-      model.inflight--;
+      if (--model.inflight === 0) this.repository.released();
     }
   }
 
@@ -136,7 +151,7 @@ export class Dataplane {
       metrics.failed.inc();
       throw new ModelportError('INFERENCE_FAILED', [model.name, (err as Error).message]);
     } finally {
-      model.inflight--;
+      if (--model.inflight === 0) this.repository.released();
     }
     metrics.ok.inc();
     metrics.rows.inc(sizes[0] ?? 0);

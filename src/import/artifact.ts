@@ -58,14 +58,8 @@ export function detectFormat(artifact: Artifact): ArtifactFormat {
 /** model.yaml settings that change how artifacts convert. */
 export type ImportSettings = Pick<Manifest, 'xgboost' | 'explain'>;
 
-export async function importArtifacts(artifacts: readonly Artifact[], tuning: SessionTuning, settings: ImportSettings = {}): Promise<ImportedModel> {
-  if (artifacts.length === 0) throw new Error('no artifact to load');
-  const formats = artifacts.map(detectFormat);
-  if (formats.length === 1 && formats[0] === 'onnx') {
-    if (settings.xgboost) throw new Error("model.yaml sets 'xgboost' but the model is an ONNX graph, not an XGBoost booster");
-    return importOnnx(artifacts[0].bytes, tuning);
-  }
-  if (formats.includes('onnx')) throw new Error('an ONNX file cannot be composed with other artifacts');
+/** The objects pickled or XGBoost artifacts hold, with model.yaml's XGBoost settings attached. */
+function readObjects(artifacts: readonly Artifact[], formats: readonly ArtifactFormat[], settings: ImportSettings): unknown[] {
   const objects = artifacts.map((artifact, i) => {
     try {
       return formats[i] === 'pickle' ? readPickle(artifact.bytes, resolveEstimators) : boosterFromFile(artifact.bytes);
@@ -74,12 +68,36 @@ export async function importArtifacts(artifacts: readonly Artifact[], tuning: Se
     }
   });
   attachXgboostSettings(objects, settings.xgboost);
+  return objects;
+}
+
+/**
+ * `explain: false` leaves the explainer out (a lazily loaded server builds it on the first explain request, with
+ * explainArtifacts).
+ */
+export async function importArtifacts(artifacts: readonly Artifact[], tuning: SessionTuning, settings: ImportSettings = {},
+  options: { explain?: boolean } = {}): Promise<ImportedModel> {
+  if (artifacts.length === 0) throw new Error('no artifact to load');
+  const formats = artifacts.map(detectFormat);
+  if (formats.length === 1 && formats[0] === 'onnx') {
+    if (settings.xgboost) throw new Error("model.yaml sets 'xgboost' but the model is an ONNX graph, not an XGBoost booster");
+    return importOnnx(artifacts[0].bytes, tuning);
+  }
+  if (formats.includes('onnx')) throw new Error('an ONNX file cannot be composed with other artifacts');
+  const objects = readObjects(artifacts, formats, settings);
   try {
     const imported = await importEstimators(objects, tuning);
-    return { ...imported, explainer: explainerFor(objects, settings.explain) };
+    return options.explain === false ? imported : { ...imported, explainer: explainerFor(objects, settings.explain) };
   } catch (err) {
     // Errors from converting name the files they are about, as reading errors do.
     (err as Error).message = `${artifacts.map((a) => a.name).join(' + ')}: ${(err as Error).message}`;
     throw err;
   }
+}
+
+/** The explainer of artifacts that importArtifacts converted, read again from their bytes; none for an ONNX graph. */
+export function explainArtifacts(artifacts: readonly Artifact[], settings: ImportSettings = {}): Explainer | NotExplainable | undefined {
+  const formats = artifacts.map(detectFormat);
+  if (formats.includes('onnx')) return undefined;
+  return explainerFor(readObjects(artifacts, formats, settings), settings.explain);
 }

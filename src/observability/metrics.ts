@@ -1,5 +1,6 @@
 // Prometheus metrics, in a registry of the app's own so that several servers can live in one process (tests).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RepositoryStats } from '../repository/repository.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -70,6 +71,51 @@ export class Metrics {
     collect: () => {
       this.modelState.reset();
       for (const s of this.modelStates()) this.modelState.set({ model: s.model, version: String(s.version) }, s.ready ? 1 : 0);
+    },
+  });
+
+  /** Where the loaded-models gauges and load/unload counters read the repository's figures, at every scrape. */
+  repositoryStats: () => RepositoryStats = () => ({ loaded: 0, estimatedBytes: 0, loads: 0, loadFailures: 0, evictions: 0 });
+
+  readonly modelsLoaded = new Gauge({
+    name: 'modelport_models_loaded',
+    help: 'Model versions loaded (converted, with a runtime session) now',
+    registers: [this.registry],
+    collect: () => {
+      this.modelsLoaded.set(this.repositoryStats().loaded);
+    },
+  });
+
+  readonly modelsEstimatedBytes = new Gauge({
+    name: 'modelport_models_estimated_bytes',
+    help: 'Estimated memory of the loaded model versions, as the --max-memory budget counts it',
+    registers: [this.registry],
+    collect: () => {
+      this.modelsEstimatedBytes.set(this.repositoryStats().estimatedBytes);
+    },
+  });
+
+  // Counted by the repository; a counter's collect sets it to the repository's running total.
+  readonly modelLoads = new Counter({
+    name: 'modelport_model_loads_total',
+    help: 'Model version loads (at start, on a first request, after an unload, on reload) by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const stats = this.repositoryStats();
+      this.modelLoads.reset();
+      this.modelLoads.inc({ outcome: 'ok' }, stats.loads);
+      this.modelLoads.inc({ outcome: 'error' }, stats.loadFailures);
+    },
+  });
+
+  readonly modelEvictions = new Counter({
+    name: 'modelport_model_evictions_total',
+    help: 'Idle model versions unloaded to stay within --max-models / --max-memory (they reload on demand)',
+    registers: [this.registry],
+    collect: () => {
+      this.modelEvictions.reset();
+      this.modelEvictions.inc(this.repositoryStats().evictions);
     },
   });
 

@@ -37,15 +37,21 @@ export interface Manifest {
   batching?: BatchingConfig;
   xgboost?: XgboostConfig;
   explain?: ExplainConfig;
+  /** One row to show as an example (the playground prefills its form with it): feature name → value. */
+  example?: Record<string, ExampleValue>;
 }
+
+export type ExampleValue = string | number | boolean | null;
 
 /** `explain:` what a linear model's contributions are measured against (tree models use their covers). */
 export interface ExplainConfig {
   /** Each input feature's mean over the training data, in input order. */
   background_mean?: number[];
+  /** By feature name: a numeric feature's mean, or a categorical one's share of each category (e.g. {Dream: 0.36, ...}). */
+  background?: Record<string, number | Record<string, number>>;
 }
 
-const KEYS = new Set(['description', 'version_policy', 'artifacts', 'inputs', 'labels', 'task', 'batching', 'xgboost', 'explain']);
+const KEYS = new Set(['description', 'version_policy', 'artifacts', 'inputs', 'labels', 'task', 'batching', 'xgboost', 'explain', 'example']);
 
 function fail(file: string, message: string): never {
   throw new Error(`${file}: ${message}`);
@@ -116,15 +122,37 @@ export function validateManifest(raw: unknown, file: string): Manifest {
   }
   if (m.xgboost !== undefined) out.xgboost = validateXgboost(m.xgboost, file);
   if (m.explain !== undefined) out.explain = validateExplain(m.explain, file);
+  if (m.example !== undefined) out.example = validateExample(m.example, file);
   return out;
 }
 
-function validateExplain(raw: unknown, file: string): ExplainConfig {
-  const usage = "'explain' must be a mapping {background_mean: [one number per input feature]}";
+function validateExample(raw: unknown, file: string): Record<string, ExampleValue> {
+  const usage = "'example' must be a mapping of feature names to values, e.g. {amount: 12.5, hour: 14}";
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, usage);
   for (const [k, v] of Object.entries(raw)) {
-    if (k !== 'background_mean') fail(file, `unknown key 'explain.${k}' (known: background_mean)`);
-    if (!Array.isArray(v) || v.length === 0 || !v.every((n) => typeof n === 'number' && Number.isFinite(n))) fail(file, usage);
+    if (v !== null && !['string', 'number', 'boolean'].includes(typeof v)) fail(file, `'example.${k}' must be a number, a string, true/false or null`);
+  }
+  return raw as Record<string, ExampleValue>;
+}
+
+function validateExplain(raw: unknown, file: string): ExplainConfig {
+  const usage = "'explain' must be a mapping {background_mean: [one number per input feature]} or {background: {feature: mean, or {category: share}}}";
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, usage);
+  const isNumber = (n: unknown) => typeof n === 'number' && Number.isFinite(n);
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === 'background_mean') {
+      if (!Array.isArray(v) || v.length === 0 || !v.every(isNumber)) fail(file, usage);
+    } else if (k === 'background') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(file, usage);
+      for (const [name, b] of Object.entries(v)) {
+        const shares = typeof b === 'object' && b !== null && !Array.isArray(b) ? Object.values(b) : null;
+        if (!isNumber(b) && !(shares && shares.every((p) => isNumber(p) && p >= 0 && p <= 1))) {
+          fail(file, `'explain.background.${name}' must be a number (the feature's mean) or a mapping of categories to their shares (0 to 1)`);
+        }
+      }
+    } else {
+      fail(file, `unknown key 'explain.${k}' (known: background_mean, background)`);
+    }
   }
   return raw as ExplainConfig;
 }

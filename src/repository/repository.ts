@@ -3,20 +3,23 @@
 // can pick up what changed on disk: a new or changed version loads beside the serving one, is warmed with one
 // inference and swapped in with one assignment; a failed load leaves the serving version in place; a version
 // taken out of service is released only once the requests that started on it have finished.
+// Loading may be lazy: a version is then only scanned at start and converted on its first request, and a budget
+// (a count of loaded versions, or an estimate of their memory) unloads the least recently used idle versions.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ModelportError } from '../errors.js';
-import { importArtifacts } from '../import/artifact.js';
 import type { Explainer, NotExplainable } from '../explain/index.js';
 import type { Feeds, Runner } from '../runtime/runner.js';
 import { DEFAULT_TUNING, type SessionTuning } from '../runtime/onnx-runner.js';
 import { deriveSignature, type Signature } from '../signature/signature.js';
 import { allocate, makeTensor } from '../tensor.js';
+import { explainArtifacts, importArtifacts } from '../import/artifact.js';
 import { readManifest, selectVersions, type Manifest } from './manifest.js';
 import { scanRepository, scanSingleModel, type ModelSource, type VersionSource } from './scan.js';
 
-export type VersionState = 'loading' | 'ready' | 'failed' | 'unavailable';
+/** 'unloaded': known from the folder, converted on its first request (lazy loading, or unloaded by the budget). */
+export type VersionState = 'unloaded' | 'loading' | 'ready' | 'failed' | 'unavailable';
 
 export interface ModelVersion {
   name: string;
@@ -30,12 +33,22 @@ export interface ModelVersion {
   estimator?: string;
   runner?: Runner;
   signature?: Signature;
-  /** Exact per-feature contributions for the runner's input rows, or why there are none. */
+  /** Exact per-feature contributions for the runner's input rows, or why there are none (see explainerOf). */
   explainer?: Explainer | NotExplainable;
+  /** The explainer being built on the first explain request. */
+  explaining?: Promise<Explainer | NotExplainable | undefined>;
   /** Requests scoring on this version now (counted by the dataplane); it is released only when none are left. */
   inflight: number;
   /** Sizes and times of the files it was loaded from: when they change, the version is reloaded. */
   fingerprint: string;
+  /** Where its files are, to load it on demand. */
+  source: VersionSource;
+  /** The load its first requests wait for, shared by all of them. */
+  pending?: Promise<ModelVersion>;
+  /** When a request last resolved it (performance.now()): the budget unloads the least recently used first. */
+  lastUsed: number;
+  /** Estimated memory of a loaded version, in bytes (see estimatedCost). */
+  cost: number;
 }
 
 export interface Model {
@@ -57,6 +70,21 @@ export interface RepositoryOptions {
   onLoaded?: (model: Model, version: ModelVersion) => void;
   /** How long a version taken out of service stays usable for requests already holding it (ms). */
   retireGraceMs?: number;
+  /** Convert a version on its first request rather than at start (and build explainers on the first explain). */
+  lazy?: boolean;
+  /** Most versions loaded at once: beyond it, the least recently used idle ones are unloaded. */
+  maxModels?: number;
+  /** Most estimated memory of loaded versions (bytes): beyond it, the least recently used idle ones are unloaded. */
+  maxMemoryBytes?: number;
+}
+
+/** Loads and budget unloads since the repository opened, for the metrics. */
+export interface RepositoryStats {
+  loaded: number;
+  estimatedBytes: number;
+  loads: number;
+  loadFailures: number;
+  evictions: number;
 }
 
 export type ReadyVersion = ModelVersion & { runner: Runner; signature: Signature };
@@ -70,9 +98,26 @@ export type ReadinessPolicy = 'all' | 'any';
 
 const DEFAULT_RETIRE_GRACE_MS = 2000;
 
+/**
+ * What a loaded version costs, estimated from its files and graph. onnxruntime's session memory is native, so it
+ * was measured as RSS growth: 0.18–0.25 MB per small model over a thousand, where this estimate says 0.24 MB
+ * (bench/results/many-models.md).
+ */
+const COST_BASE_BYTES = 200 * 1024;
+const COST_PER_BYTE = 3;
+
+function estimatedCost(artifactBytes: number, graphBytes: number): number {
+  return COST_BASE_BYTES + COST_PER_BYTE * (artifactBytes + graphBytes);
+}
+
+/** Ready, or loaded on demand by its first request. */
+export function canServe(version: ModelVersion): boolean {
+  return version.state === 'ready' || version.state === 'unloaded' || version.pending !== undefined;
+}
+
 /** What a request that names no version gets: the highest version that can serve, else the highest. */
 export function defaultVersion(model: Model): ModelVersion | undefined {
-  for (let i = model.versions.length - 1; i >= 0; i--) if (model.versions[i].state === 'ready') return model.versions[i];
+  for (let i = model.versions.length - 1; i >= 0; i--) if (canServe(model.versions[i])) return model.versions[i];
   return model.versions[model.versions.length - 1];
 }
 
@@ -122,10 +167,13 @@ export class ModelRepository {
   /** Runners of versions taken out of service, waiting for their last requests. */
   private readonly retiring = new Set<Runner>();
   private refreshing: Promise<void> | null = null;
+  private readonly counts = { loads: 0, loadFailures: 0, evictions: 0 };
+  /** The budget is exceeded because the versions to unload were busy: it is restored as their requests end. */
+  private overBudget = false;
 
   private constructor(readonly root: string, private readonly options: RepositoryOptions) {}
 
-  /** Scans the folder and loads every model; resolves once each version is ready or failed. */
+  /** Scans the folder and loads every model (lazily: reads every manifest); resolves once each version is settled. */
   static async open(root: string, options: RepositoryOptions = {}): Promise<ModelRepository> {
     const repo = new ModelRepository(root, options);
     const sources = await repo.scan();
@@ -156,7 +204,7 @@ export class ModelRepository {
         return;
       }
       const model: Model = { name: source.name, manifest: {}, error: message, versions: [] };
-      model.versions = source.versions.map((v) => ({ ...this.blank(source.name, v.version), state: 'failed', error: message }));
+      model.versions = source.versions.map((v) => ({ ...this.blank(source.name, v), state: 'failed', error: message }));
       this.models.set(source.name, model);
       for (const v of model.versions) this.options.onLoaded?.(model, v);
       if (current) this.retireAll(current);
@@ -174,7 +222,13 @@ export class ModelRepository {
       const print = await fingerprint(files);
       const serving = model.versions.find((x) => x.version === v.version);
       if (serving && serving.fingerprint === print && !force) continue;
+      if (this.options.lazy && !force && serving?.state !== 'ready') {
+        // Not serving yet: what changed is read on the first request, like the rest.
+        this.swap(model, { ...this.blank(model.name, v), state: 'unloaded', fingerprint: print }, serving);
+        continue;
+      }
       const candidate = await this.load(model, v, print);
+      this.counted(candidate);
       if (candidate.state !== 'ready' && serving?.state === 'ready') {
         serving.reloadError = candidate.error;
         this.options.onLoaded?.(model, candidate);
@@ -182,6 +236,7 @@ export class ModelRepository {
       }
       this.swap(model, candidate, serving);
       this.options.onLoaded?.(model, candidate);
+      if (candidate.state === 'ready') this.keepWithinBudget(candidate);
     }
     if (!current) this.models.set(source.name, model);
     const gone = model.versions.filter((x) => !keep.has(x.version) || !source.versions.some((v) => v.version === x.version));
@@ -191,19 +246,26 @@ export class ModelRepository {
     }
   }
 
-  private blank(name: string, version: number): ModelVersion {
-    return { name, version, state: 'loading', artifacts: [], inflight: 0, fingerprint: '' };
+  private blank(name: string, source: VersionSource): ModelVersion {
+    return { name, version: source.version, state: 'loading', artifacts: [], inflight: 0, fingerprint: '', source, lastUsed: 0, cost: 0 };
+  }
+
+  private counted(version: ModelVersion): void {
+    if (version.state === 'ready') this.counts.loads++;
+    else this.counts.loadFailures++;
   }
 
   /** Loads a version into a new object, never touching the one that serves. */
   private async load(model: Model, source: VersionSource, print: string): Promise<ModelVersion> {
-    const version = { ...this.blank(model.name, source.version), fingerprint: print };
+    const version = { ...this.blank(model.name, source), fingerprint: print, lastUsed: performance.now() };
     const started = performance.now();
     try {
       const paths = artifactPaths(source, model.manifest);
       version.artifacts = paths.map((p) => basename(p));
       const artifacts = await Promise.all(paths.map(async (p) => ({ name: basename(p), bytes: await readFile(p) })));
-      const imported = await importArtifacts(artifacts, this.options.tuning ?? DEFAULT_TUNING, model.manifest);
+      const tuning = this.options.tuning ?? DEFAULT_TUNING;
+      const imported = await importArtifacts(artifacts, tuning, model.manifest, { explain: !this.options.lazy });
+      version.cost = estimatedCost(artifacts.reduce((sum, a) => sum + a.bytes.length, 0), imported.onnx.length);
       try {
         version.signature = deriveSignature(imported.runner.inputs, imported.runner.outputs, model.manifest, imported.hints);
         await warm(imported.runner);
@@ -212,7 +274,7 @@ export class ModelRepository {
         throw err;
       }
       version.runner = imported.runner;
-      version.explainer = imported.explainer;
+      if (imported.explainer) version.explainer = imported.explainer;
       version.estimator = imported.hints.estimator;
       version.state = 'ready';
     } catch (err) {
@@ -247,6 +309,58 @@ export class ModelRepository {
 
   private retireAll(model: Model): void {
     for (const v of model.versions) this.retire(v);
+  }
+
+  /** Converts an unloaded version; the requests that arrive meanwhile wait for the same load. */
+  private loadOnDemand(model: Model, placeholder: ModelVersion): Promise<ModelVersion> {
+    placeholder.pending ??= (async () => {
+      placeholder.state = 'loading';
+      const loaded = await this.load(model, placeholder.source, placeholder.fingerprint);
+      this.counted(loaded);
+      if (this.models.get(model.name) !== model || !model.versions.includes(placeholder)) {
+        // Its files changed or it was removed meanwhile: the waiting requests get it, later ones the newer state.
+        this.retire(loaded);
+        return loaded;
+      }
+      this.swap(model, loaded, placeholder);
+      this.options.onLoaded?.(model, loaded);
+      if (loaded.state === 'ready') this.keepWithinBudget(loaded);
+      return loaded;
+    })();
+    return placeholder.pending;
+  }
+
+  private loadedVersions(): ModelVersion[] {
+    return [...this.models.values()].flatMap((m) => m.versions.filter((v) => v.state === 'ready' && v.runner));
+  }
+
+  /**
+   * Unloads the least recently used idle versions while the loaded ones exceed the budget. A version with requests
+   * in flight, or `keep` (just loaded for a request), is never chosen: the budget may be exceeded until they finish.
+   */
+  private keepWithinBudget(keep?: ModelVersion): void {
+    const { maxModels, maxMemoryBytes } = this.options;
+    if (maxModels === undefined && maxMemoryBytes === undefined) return;
+    const loaded = this.loadedVersions().sort((a, b) => a.lastUsed - b.lastUsed);
+    let count = loaded.length;
+    let bytes = loaded.reduce((sum, v) => sum + v.cost, 0);
+    const within = () => (maxModels === undefined || count <= maxModels) && (maxMemoryBytes === undefined || bytes <= maxMemoryBytes);
+    for (const v of loaded) {
+      if (within()) break;
+      if (v === keep || v.inflight > 0) continue;
+      const model = this.models.get(v.name);
+      if (!model) continue;
+      this.swap(model, { ...this.blank(v.name, v.source), state: 'unloaded', fingerprint: v.fingerprint, artifacts: v.artifacts }, v);
+      this.counts.evictions++;
+      count--;
+      bytes -= v.cost;
+    }
+    this.overBudget = !within();
+  }
+
+  /** Called by the dataplane when a version's last request in flight ends. */
+  released(): void {
+    if (this.overBudget) this.keepWithinBudget();
   }
 
   /** Rescans the folder: new and changed versions load and swap in, removed ones retire. One rescan at a time. */
@@ -301,7 +415,7 @@ export class ModelRepository {
     const model = this.get(name);
     const old = model.versions;
     model.unloaded = true;
-    model.versions = old.map((v) => ({ ...this.blank(name, v.version), state: 'unavailable', artifacts: v.artifacts }));
+    model.versions = old.map((v) => ({ ...this.blank(name, v.source), state: 'unavailable', artifacts: v.artifacts }));
     for (const v of old) this.retire(v);
   }
 
@@ -333,16 +447,61 @@ export class ModelRepository {
 
   /** Like version(), but only a version that can serve: 503 while it loads, when it failed or was unloaded. */
   ready(name: string, version?: string | number): ReadyVersion {
-    const v = this.version(name, version);
+    return this.servable(this.version(name, version));
+  }
+
+  private servable(v: ModelVersion): ReadyVersion {
+    const name = v.name;
     if (v.state !== 'ready' || !v.runner || !v.signature) {
-      const why = v.state === 'failed' ? `it failed to load: ${v.error}` : v.state === 'unavailable' ? 'it is unloaded' : 'it is loading';
+      const why = v.state === 'failed' ? `it failed to load: ${v.error}` : v.state === 'unavailable' ? 'it is unloaded'
+        : v.state === 'unloaded' ? 'it is not loaded yet' : 'it is loading';
       throw new ModelportError('MODEL_NOT_READY', [name, v.version, why]);
     }
+    v.lastUsed = performance.now();
     return v as ReadyVersion;
   }
 
+  /**
+   * Like ready(), loading the version first when it is not loaded (lazy loading, or unloaded by the budget): its
+   * first requests wait for one shared load. 503 when it fails to load or was unloaded through the repository API.
+   */
+  async acquire(name: string, version?: string | number): Promise<ReadyVersion> {
+    let v = this.version(name, version);
+    // A version that fails on its first request leaves the default to the next one that can serve, as at start.
+    for (let tries = this.get(name).versions.length; v.state === 'unloaded' || v.pending; tries--) {
+      v = await this.loadOnDemand(this.get(name), v);
+      if (v.state === 'ready' || version !== undefined || tries <= 1) break;
+      v = this.version(name);
+    }
+    return this.servable(v);
+  }
+
+  /** The version's explainer, built on its first explain request when loading is lazy. */
+  explainerOf(version: ReadyVersion): Promise<Explainer | NotExplainable | undefined> {
+    if (version.explainer || !this.options.lazy) return Promise.resolve(version.explainer);
+    version.explaining ??= (async () => {
+      const manifest = this.get(version.name).manifest;
+      try {
+        const paths = artifactPaths(version.source, manifest);
+        const artifacts = await Promise.all(paths.map(async (p) => ({ name: basename(p), bytes: await readFile(p) })));
+        const explainer = explainArtifacts(artifacts, manifest);
+        if (explainer) version.explainer = explainer;
+        return explainer;
+      } catch (err) {
+        // Files removed since the load: not kept, the next request tries again.
+        return { reason: `its files cannot be read again: ${(err as Error).message}` };
+      }
+    })().finally(() => { delete version.explaining; });
+    return version.explaining;
+  }
+
+  stats(): RepositoryStats {
+    const loaded = this.loadedVersions();
+    return { loaded: loaded.length, estimatedBytes: loaded.reduce((sum, v) => sum + v.cost, 0), ...this.counts };
+  }
+
   isReady(policy: ReadinessPolicy = 'all'): boolean {
-    const serves = (m: Model) => m.versions.some((v) => v.state === 'ready');
+    const serves = (m: Model) => m.versions.some(canServe);
     const models = this.list().filter((m) => !m.unloaded);
     return policy === 'any' ? models.some(serves) : models.every(serves);
   }

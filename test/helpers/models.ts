@@ -81,6 +81,15 @@ export function intBoolModel(): Uint8Array {
   return g.build();
 }
 
+/** y = k · x over float64 [N, 1]: each model answers with its own k. */
+export function scaleModel(k: number): Uint8Array {
+  const g = new GraphBuilder('scale');
+  g.input('x', 'float64', ['N', 1]);
+  g.op('Mul', ['x', g.constant('k', { type: 'float64', dims: [1], values: [k] })], {}, '', 'y');
+  g.output('y', 'float64', ['N', 1]);
+  return g.build();
+}
+
 /** Writes files into a fresh temporary repository; keys are paths relative to it. */
 export async function makeRepository(files: Record<string, Uint8Array | string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'modelport-repo-'));

@@ -10,7 +10,7 @@ import { bearerToken } from '../operations.js';
 
 interface ModelParams { name: string }
 
-const STATES: Record<ModelVersion['state'], string> = { loading: 'LOADING', ready: 'READY', failed: 'UNAVAILABLE', unavailable: 'UNAVAILABLE' };
+const STATES: Record<ModelVersion['state'], string> = { unloaded: 'UNAVAILABLE', loading: 'LOADING', ready: 'READY', failed: 'UNAVAILABLE', unavailable: 'UNAVAILABLE' };
 
 export function v2RepositoryRoutes(app: FastifyInstance, ctx: ServerContext, adminKeys: ApiKeys): void {
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply, ctx.bodyLimit, 'v2'));
@@ -27,7 +27,7 @@ export function v2RepositoryRoutes(app: FastifyInstance, ctx: ServerContext, adm
       name: m.name,
       version: String(v.version),
       state: STATES[v.state],
-      reason: v.error ?? v.reloadError ?? (v.state === 'unavailable' ? 'unloaded' : ''),
+      reason: v.error ?? v.reloadError ?? (v.state === 'unavailable' ? 'unloaded' : v.state === 'unloaded' ? 'loads on its first request' : ''),
     })));
     return body.ready === true ? entries.filter((e) => e.state === 'READY') : entries;
   });
