@@ -13,6 +13,7 @@ export const ERROR_CATALOG = {
   RATE_LIMITED: { status: 429, message: 'Too many requests: at most {0} per {1}; retry in {2} s' },
   TIMEOUT: { status: 504, message: "Model '{0}' did not answer within {1} ms" },
   OVERLOADED: { status: 503, message: "Model '{0}' has too many requests waiting; retry shortly" },
+  SERVER_OVERLOADED: { status: 503, message: 'The server is holding its most requests at once ({0} per worker); retry shortly' },
   MODEL_NOT_READY: { status: 503, message: "Model '{0}' version {1} is not ready: {2}" },
   NOT_EXPLAINABLE: { status: 400, message: "Model '{0}' cannot be explained exactly: {1}" },
   INFERENCE_FAILED: { status: 500, message: "Model '{0}' failed while scoring: {1}" },

@@ -15,6 +15,8 @@ export function toModelportError(err: unknown, request: FastifyRequest, bodyLimi
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ModelportError('INVALID_JSON', [e.message]);
   }
+  // The client closed the connection while its body was being read: its fault, and no one is left to answer.
+  if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return new ModelportError('INVALID_REQUEST', ['the connection closed before the body was complete']);
   if (e instanceof SyntaxError && e.statusCode === 400) return new ModelportError('INVALID_JSON', [e.message]);
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new ModelportError('INVALID_REQUEST', [e.message]);
