@@ -6,6 +6,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { treeMemoryMb } from './process-tree.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -86,21 +87,7 @@ async function memoryPerModel(node: string, cli: string): Promise<string> {
 
 /** Peak resident memory of a process tree (VmHWM summed over the process and its descendants), MB. */
 function peakRss(pid: number): number {
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) {
-    try {
-      const children = readFileSync(`/proc/${tree[i]}/task/${tree[i]}/children`, 'utf8').trim();
-      if (children) tree.push(...children.split(/\s+/).map(Number));
-    } catch { /* exited */ }
-  }
-  let kb = 0;
-  for (const p of tree) {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) kb += Number(m[1]);
-    } catch { /* exited */ }
-  }
-  return Math.round(kb / 1024);
+  return Math.round(treeMemoryMb(pid, 'VmHWM'));
 }
 
 // ---------- load ----------

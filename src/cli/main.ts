@@ -20,6 +20,8 @@ interface ServeSettings {
   maxBatchSize: number;
   maxDelayMs: number;
   maxQueue: number;
+  maxInFlight: number;
+  spareWorker: boolean;
   readiness: 'all' | 'any';
   cors?: string[];
   apiKey?: string[];
@@ -31,6 +33,9 @@ interface ServeSettings {
   watchInterval: number;
   adminKey?: string[];
   modelName?: string;
+  load: 'eager' | 'lazy';
+  maxModels?: number;
+  maxMemory?: number;
   intraOpThreads: number;
   interOpThreads: number;
 }
@@ -57,6 +62,8 @@ addServeOptions(program.command('serve'))
       batching: { maxBatchSize: o.maxBatchSize, maxDelayMs: o.maxDelayMs, maxQueue: o.maxQueue },
       tuning: { intraOpThreads: o.intraOpThreads, interOpThreads: o.interOpThreads },
       ...(o.requestTimeout > 0 ? { requestTimeoutMs: o.requestTimeout } : {}),
+      maxInFlight: o.maxInFlight,
+      spareWorker: o.spareWorker,
       readiness: o.readiness,
       operations: {
         accessLog: o.accessLog,
@@ -69,6 +76,11 @@ addServeOptions(program.command('serve'))
       ...(o.watch ? { watchIntervalMs: o.watchInterval } : {}),
       ...(o.adminKey?.length ? { adminKeys: ApiKeys.fromKeys(o.adminKey) } : {}),
       ...(o.modelName ? { modelName: o.modelName } : {}),
+      loading: {
+        lazy: o.load === 'lazy',
+        ...(o.maxModels ? { maxModels: o.maxModels } : {}),
+        ...(o.maxMemory ? { maxMemoryBytes: o.maxMemory * 1024 * 1024 } : {}),
+      },
     });
   });
 
@@ -108,6 +120,22 @@ program.command('convert')
   .argument('<artifacts...>', 'pickle, joblib, XGBoost or ONNX files (several compose in order)')
   .requiredOption('-o, --output <file>', 'the ONNX file to write')
   .action(async (artifacts: string[], opts: { output: string }) => (await import('./inspect.js')).convert(artifacts, opts.output));
+
+program.command('predict')
+  .description('score a CSV, NDJSON or Parquet file (or a folder or glob of them, or - for standard input) with a model, on all cores')
+  .argument('<model>', 'a model folder (with its model.yaml) or a model artifact')
+  .argument('<input>', 'input.csv | input.jsonl | input.ndjson | input.parquet | a folder | a glob | -')
+  .option('-o, --output <file>', 'output.csv | .jsonl | .parquet, a folder for a folder or glob input, or - (standard output)', '-')
+  .option('--input-format <format>', 'csv, ndjson or parquet (default: from the file ending; csv for -)')
+  .option('--output-format <format>', 'csv, ndjson or parquet (default: from the file ending; csv for -)')
+  .option('--columns <names>', 'the output columns to write, comma-separated (default: pass-through columns and every answer)')
+  .option('--on-error <mode>', 'a malformed row: fail (stop, exit 1), skip (drop it) or column (answer it with an error column)', 'fail')
+  .option('--workers <n>', 'worker threads, each with its own copy of the model (default: all cores)')
+  .option('--shard <i/n>', 'score only the i-th of n parts (0-based; auto/n reads i from JOB_COMPLETION_INDEX)')
+  .addHelpText('after', '\nExit codes: 0 done, 1 the job failed (the message names the row and column), 2 the command line is wrong.')
+  // A malformed command line exits 2, as the help text says (commander's default is 1).
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action(async (model: string, input: string, flags: import('./predict.js').PredictFlags) => (await import('./predict.js')).predict(model, input, flags));
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`modelport: ${(err as Error).message}`);

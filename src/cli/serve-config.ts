@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse } from 'yaml';
-import { DEFAULT_BATCHING, DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
+import { DEFAULT_BATCHING, DEFAULT_BODY_LIMIT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
 
 type Parser = (value: string, previous?: unknown) => unknown;
 
@@ -55,6 +55,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'port', flags: '-p, --port <port>', description: 'port to listen on', parse: integer(0, 65535), default: 8080 },
   { name: 'host', flags: '-H, --host <host>', description: 'address to listen on (0.0.0.0 in a container)', default: '127.0.0.1' },
   { name: 'workers', flags: '-w, --workers <n>', description: 'worker processes, each serving every model', parse: integer(1, 256), default: availableParallelism() },
+  { name: 'spare-worker', flags: '--spare-worker', description: 'keep one more worker loaded, not serving, to replace a dead one at once (costs its memory)', boolean: true, default: false },
   { name: 'log-level', flags: '--log-level <level>', description: 'fatal, error, warn, info, debug or trace', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info' },
   { name: 'log-format', flags: '--log-format <format>', description: 'json, pretty, or auto: pretty on a terminal, JSON otherwise', parse: oneOf('auto', 'json', 'pretty'), default: 'auto' },
   { name: 'access-log', flags: '--no-access-log', description: 'no log line per request', boolean: true, default: true },
@@ -63,6 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'request-timeout', flags: '--request-timeout <ms>', description: 'longest a request waits for and runs its model, then 504; 0 for none', parse: milliseconds(3_600_000), default: DEFAULT_REQUEST_TIMEOUT_MS },
   { name: 'max-batch-size', flags: '--max-batch-size <rows>', description: 'most rows per model run (dynamic batching)', parse: integer(1, 1_000_000), default: DEFAULT_BATCHING.maxBatchSize },
   { name: 'max-delay-ms', flags: '--max-delay-ms <ms>', description: 'how long a request waits to be batched; 0 batches what arrives together', parse: milliseconds(10_000), default: DEFAULT_BATCHING.maxDelayMs },
+  { name: 'max-in-flight', flags: '--max-in-flight <requests>', description: 'requests one worker holds at once (reading, queued, scoring) before 503', parse: integer(1, 1_000_000), default: DEFAULT_MAX_IN_FLIGHT },
   { name: 'max-queue', flags: '--max-queue <requests>', description: 'requests waiting per model before 503', parse: integer(1, 1_000_000), default: DEFAULT_BATCHING.maxQueue },
   { name: 'readiness', flags: '--readiness <policy>', description: "ready when 'all' models can serve (safe rollouts) or 'any' can (many-model servers)", parse: oneOf('all', 'any'), default: 'all' },
   { name: 'cors', flags: '--cors <origins>', description: "origins browsers may call from, comma-separated, or '*'; off by default", parse: collect, list: true },
@@ -74,6 +76,9 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'watch', flags: '--watch', description: 'reload models whose files change, load new ones, retire removed ones, without a restart', boolean: true, default: false },
   { name: 'watch-interval', flags: '--watch-interval <ms>', description: 'how often --watch looks at the repository', parse: milliseconds(3_600_000), default: 2000 },
   { name: 'admin-key', flags: '--admin-key <key>', description: 'enable the repository API (POST /v2/repository/…: index, load, unload) for this key', parse: collect, list: true },
+  { name: 'load', flags: '--load <when>', description: "'eager': convert every model at start, so readiness proves they all load; 'lazy': on each one's first request (ready at once, for many models)", parse: oneOf('eager', 'lazy'), default: 'eager' },
+  { name: 'max-models', flags: '--max-models <n>', description: 'most model versions loaded at once per worker; the least recently used idle ones are unloaded and reload on demand', parse: integer(1, 1_000_000) },
+  { name: 'max-memory', flags: '--max-memory <MB>', description: 'most estimated memory of loaded models per worker; the least recently used idle ones are unloaded and reload on demand', parse: integer(1, 1_048_576) },
   { name: 'model-name', flags: '--model-name <name>', description: "serve the folder as one model of this name (e.g. KServe's /mnt/models)" },
   { name: 'intra-op-threads', flags: '--intra-op-threads <n>', description: 'onnxruntime threads within an operator, per worker', parse: integer(1, 256), default: 1 },
   { name: 'inter-op-threads', flags: '--inter-op-threads <n>', description: 'onnxruntime threads across operators, per worker', parse: integer(1, 256), default: 1 },

@@ -12,8 +12,10 @@ import { registerOperations, requestId, type OperationsOptions } from './operati
 import type { ReadinessPolicy } from '../repository/repository.js';
 import { sendError } from './http-errors.js';
 import { jsonParser } from './large-body.js';
+import { registerLoadShedding } from './load-shedding.js';
 import { docsRoutes } from './routes/docs.js';
 import { opsRoutes } from './routes/ops.js';
+import { loadPlayground, playgroundRoutes } from './routes/playground.js';
 import { simpleRoutes } from './routes/simple.js';
 import { v2Routes } from './routes/v2.js';
 import { v2RepositoryRoutes } from './routes/v2-repository.js';
@@ -34,6 +36,10 @@ export interface AppOptions {
   readiness?: ReadinessPolicy;
   /** Access logs, CORS, security headers, API keys, rate limits. */
   operations?: OperationsOptions;
+  /** Most requests one worker holds at once; beyond it 503 with Retry-After (load shedding). None by default. */
+  maxInFlight?: number;
+  /** With maxInFlight: longest a client may take to send its body before its connection is closed. */
+  receiveTimeoutMs?: number;
   /** Keys for the Open Inference Protocol's repository extension (load, unload); the extension is off without them. */
   adminKeys?: ApiKeys;
 }
@@ -95,8 +101,11 @@ export async function createApp(repository: ModelRepository, options: AppOptions
     reply.code(404).send(new ModelportError('ROUTE_NOT_FOUND', [req.method, req.url.split('?')[0]]).toJSON());
   });
 
+  if (options.maxInFlight !== undefined) registerLoadShedding(app, options.maxInFlight, bodyLimit, options.receiveTimeoutMs);
   await registerOperations(app, options.operations ?? {}, bodyLimit);
-  await app.register(async (scope) => opsRoutes(scope, context));
+  const playground = await loadPlayground();
+  await app.register(async (scope) => opsRoutes(scope, context, playground));
+  await app.register(async (scope) => playgroundRoutes(scope, playground));
   await app.register(async (scope) => docsRoutes(scope, context));
   await app.register(async (scope) => simpleRoutes(scope, context));
   await app.register(async (scope) => v2Routes(scope, context), { prefix: '/v2' });
@@ -104,6 +113,7 @@ export async function createApp(repository: ModelRepository, options: AppOptions
   if (adminKeys) await app.register(async (scope) => v2RepositoryRoutes(scope, context, adminKeys), { prefix: '/v2/repository' });
 
   metrics.modelStates = () => repository.list().flatMap((m) => m.versions.map((v) => ({ model: m.name, version: v.version, ready: v.state === 'ready' })));
+  metrics.repositoryStats = () => repository.stats();
 
   return {
     app,

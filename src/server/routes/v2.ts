@@ -6,13 +6,13 @@ import { parseJsonBytes } from '../../codecs/secure-json.js';
 import { ModelportError } from '../../errors.js';
 import type { Feeds, TensorSpec } from '../../runtime/runner.js';
 import type { Signature } from '../../signature/signature.js';
-import type { ReadyVersion } from '../../repository/repository.js';
+import { canServe, type ReadyVersion } from '../../repository/repository.js';
 import { ELEMENT_TYPES, makeTensor, type ElementType } from '../../tensor.js';
 import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
 import { jsonParser, LargeJsonBody } from '../large-body.js';
 import { SERVER_NAME, SERVER_VERSION } from '../../version.js';
-import { featureNamesOf } from '../../explain/present.js';
+import { featureNamesOf, interactionsRequested } from '../../explain/present.js';
 
 interface ModelParams { name: string; version?: string }
 
@@ -57,7 +57,7 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
 
   const metadata = async (req: FastifyRequest<{ Params: ModelParams }>) => {
     const model = ctx.repository.get(req.params.name);
-    const v = ctx.dataplane.resolve(req.params.name, req.params.version);
+    const v = await ctx.dataplane.resolve(req.params.name, req.params.version);
     return {
       name: model.name,
       versions: model.versions.map((x) => String(x.version)),
@@ -69,7 +69,8 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
 
   const ready = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const v = ctx.repository.version(req.params.name, req.params.version);
-    const isReady = v.state === 'ready';
+    // A version not loaded yet is ready: its first request loads it.
+    const isReady = canServe(v);
     return reply.code(isReady ? 200 : 503).send({ name: v.name, ready: isReady });
   };
 
@@ -87,7 +88,7 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
   };
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
-    const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    const model = await ctx.dataplane.resolve(req.params.name, req.params.version);
     const note = { model: model.name, version: model.version, rows: 0 };
     req.note = note;
     const large = req.body instanceof LargeJsonBody;
@@ -102,16 +103,17 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
 
   /**
    * Extension: exact per-feature contributions for the same inputs as infer. `contributions` is [N, features + 1]
-   * (the base value last), [N, classes, features + 1] for a model explained per class; `base_value` [N] or [N, classes].
+   * (the base value last), [N, classes, features + 1] for a model explained per class; `base_value` [N] or [N, classes];
+   * with `?interactions=true`, `interactions` [N, (classes,) features + 1, features + 1].
    */
   const explain = async (req: FastifyRequest<{ Params: ModelParams }>) => {
-    const model = ctx.dataplane.resolve(req.params.name, req.params.version);
+    const model = await ctx.dataplane.resolve(req.params.name, req.params.version);
     const note = { model: model.name, version: model.version, rows: 0 };
     req.note = note;
-    ctx.dataplane.explainerOf(model);
+    await ctx.dataplane.explainerOf(model);
     const { feeds, id } = await decode(req, model);
     note.rows = rowsOf(feeds);
-    const { explainer, rows, contributions } = await ctx.dataplane.explain(model, feeds);
+    const { explainer, rows, contributions, interactions } = await ctx.dataplane.explain(model, feeds, { interactions: interactionsRequested(req.query) });
     const k = explainer.classes.length;
     const stride = explainer.width + 1;
     const base = Float64Array.from({ length: rows * k }, (_, i) => contributions[i * stride + explainer.width]);
@@ -120,10 +122,11 @@ export function v2Routes(app: FastifyInstance, ctx: ServerContext): void {
       model_name: model.name,
       model_version: String(model.version),
       ...(id !== undefined ? { id } : {}),
-      parameters: { space: explainer.space, features: [...featureNamesOf(model.signature, explainer), 'bias'], ...(classes[0] !== null ? { classes } : {}) },
+      parameters: { space: explainer.space, ...(explainer.grouped ? { grouped: true } : {}), features: [...featureNamesOf(model.signature, explainer), 'bias'], ...(classes[0] !== null ? { classes } : {}) },
       outputs: [
         tensorToV2('contributions', makeTensor('float64', contributions, k === 1 ? [rows, stride] : [rows, k, stride])),
         tensorToV2('base_value', makeTensor('float64', base, k === 1 ? [rows] : [rows, k])),
+        ...(interactions ? [tensorToV2('interactions', makeTensor('float64', interactions, k === 1 ? [rows, stride, stride] : [rows, k, stride, stride]))] : []),
       ],
     };
   };
