@@ -44,21 +44,17 @@ const PARQUET_TASK_ROWS = 131_072;
 const READ_CHUNK_BYTES = 1 << 20;
 const SKIPPED_ERRORS_SHOWN = 20;
 
-function inputFormatOf(path: string, override?: InputFormat): InputFormat {
+/** The format named by --input-format/--output-format, else by the file's ending ('-' is CSV). */
+function formatOf<F extends string>(path: string, endings: Record<string, F>, override: F | undefined, flag: string): F {
   if (override) return override;
-  if (path === '-') return 'csv';
-  const format = INPUT_EXTENSIONS[extname(path).toLowerCase()];
-  if (!format) throw new UsageError(`cannot tell the format of '${path}' from its ending (.csv, .jsonl, .ndjson, .parquet); use --input-format`);
+  if (path === '-') return 'csv' as F;
+  const format = endings[extname(path).toLowerCase()];
+  if (!format) throw new UsageError(`cannot tell the format of '${path}' from its ending (.csv, .jsonl, .ndjson, .parquet); use ${flag}`);
   return format;
 }
 
-function outputFormatOf(path: string, override?: OutputFormat): OutputFormat {
-  if (override) return override;
-  if (path === '-') return 'csv';
-  const format = OUTPUT_EXTENSIONS[extname(path).toLowerCase()];
-  if (!format) throw new UsageError(`cannot tell the format of '${path}' from its ending (.csv, .jsonl, .ndjson, .parquet); use --output-format`);
-  return format;
-}
+const inputFormatOf = (path: string, override?: InputFormat) => formatOf(path, INPUT_EXTENSIONS, override, '--input-format');
+const outputFormatOf = (path: string, override?: OutputFormat) => formatOf(path, OUTPUT_EXTENSIONS, override, '--output-format');
 
 /** A block to score, with what the progress line counts once it is written. */
 interface Work {

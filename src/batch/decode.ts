@@ -1,9 +1,9 @@
 // Blocks of rows → feeds for the rows that can be scored, the errors of those that cannot (by row number and
 // column), and the pass-through values. Values are checked by the single-row codec's RowWriter, so a batch
 // accepts exactly what the JSON and CSV request paths accept. In mode 'fail' decoding stops at the first error.
-import sjson from 'secure-json-parse';
 import { csvFields, shortDecimal, unquotedFieldBounds } from '../codecs/csv.js';
 import { RowWriter, type RowFault } from '../codecs/rows.js';
+import { parseJsonText } from '../codecs/secure-json.js';
 import { isJsonObject } from '../codecs/values.js';
 import type { BatchPlan } from './plan.js';
 import type { DecodedBlock, RowError } from './types.js';
@@ -158,13 +158,6 @@ export function decodeCsvBlock(plan: BatchPlan, bytes: Uint8Array, firstRow: num
   return block.finish();
 }
 
-/** Fastify's policy for JSON: a key __proto__ or constructor.prototype is refused. */
-function parseJsonLine(line: string): unknown {
-  if (line.includes('__proto__') || line.includes('constructor')) {
-    return sjson.parse(line, undefined, { protoAction: 'error', constructorAction: 'error' });
-  }
-  return JSON.parse(line);
-}
 
 /** An NDJSON block: one JSON object of named features per line (or an array of values in feature order). */
 export function decodeNdjsonBlock(plan: BatchPlan, bytes: Uint8Array, firstRow: number): DecodedBlock {
@@ -175,7 +168,7 @@ export function decodeNdjsonBlock(plan: BatchPlan, bytes: Uint8Array, firstRow: 
   for (let k = 0; k < lines.length && !block.failed; k += 2) {
     let row: unknown;
     try {
-      row = parseJsonLine(buffer.toString('utf8', lines[k], lines[k + 1]));
+      row = parseJsonText(buffer.toString('utf8', lines[k], lines[k + 1]));
     } catch (err) {
       block.record({ message: `not valid JSON: ${(err as Error).message}` }, absent());
       continue;

@@ -2,10 +2,15 @@
 import sjson from 'secure-json-parse';
 import { ModelportError } from '../errors.js';
 
+/** Throws the parser's own error (a SyntaxError, or the refusal of a poisoning key). */
+export function parseJsonText(text: string): unknown {
+  return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+}
+
+/** A JSON body; a 400 INVALID_JSON when it is not JSON or holds a poisoning key. */
 export function parseJsonBytes(body: Uint8Array): unknown {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   try {
-    return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return parseJsonText(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (err) {
     throw new ModelportError('INVALID_JSON', [(err as Error).message]);
   }

@@ -5,6 +5,18 @@ import { LARGE_BODY_BYTES } from '../codecs/offload/pool.js';
 import { BinaryTensorBody, HEADER_LENGTH } from '../codecs/v2-binary.js';
 import { ModelportError } from '../errors.js';
 
+/** A body read whole as text, refused with 413 beyond `limit` bytes (for the routes that read their own stream). */
+export async function readBodyText(stream: AsyncIterable<unknown>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new ModelportError('PAYLOAD_TOO_LARGE', [limit]);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** A JSON body too large to parse on the event loop: the route hands its bytes to the codec worker. */
 export class LargeJsonBody {
   constructor(readonly bytes: Buffer) {}

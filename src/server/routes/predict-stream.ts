@@ -23,6 +23,7 @@ import { invalidInput, ModelportError } from '../../errors.js';
 import type { ReadyVersion } from '../../repository/repository.js';
 import type { ServerContext } from '../context.js';
 import { toModelportError } from '../http-errors.js';
+import { readBodyText } from '../large-body.js';
 
 export type StreamFormat = 'csv' | 'ndjson';
 
@@ -165,12 +166,5 @@ export async function streamPredict(ctx: ServerContext, model: ReadyVersion, bod
 /** A whole CSV body as rows, within the body limit (explain reads its body whole). */
 export async function wholeCsvRows(body: StreamBody, limit: number): Promise<RowsRequest> {
   if (body.format !== 'csv') throw new ModelportError('UNSUPPORTED_MEDIA_TYPE', ['application/x-ndjson', 'application/json, text/csv or a form']);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body.stream) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new ModelportError('PAYLOAD_TOO_LARGE', [limit]);
-    chunks.push(chunk as Buffer);
-  }
-  return { rows: parseCsvRows(Buffer.concat(chunks).toString('utf8')), single: false, where: 'rows', textual: true };
+  return { rows: parseCsvRows(await readBodyText(body.stream, limit)), single: false, where: 'rows', textual: true };
 }

@@ -8,7 +8,7 @@ import type { ReadyVersion } from '../../repository/repository.js';
 import type { Feeds } from '../../runtime/runner.js';
 import type { ServerContext } from '../context.js';
 import { sendError } from '../http-errors.js';
-import { LargeJsonBody } from '../large-body.js';
+import { LargeJsonBody, readBodyText } from '../large-body.js';
 import { modelDetail, modelSummary } from '../views.js';
 import { interactionsRequested, presentExplanations } from '../../explain/present.js';
 import { STREAM_TYPES, StreamBody, streamPredict, wholeCsvRows } from './predict-stream.js';
@@ -39,14 +39,7 @@ function parseForm(text: string): Record<string, unknown> {
 async function formOnGet(req: FastifyRequest, limit: number): Promise<Record<string, unknown>> {
   if (!req.headers['content-type']?.toLowerCase().startsWith(FORM)) return {};
   if (Number(req.headers['content-length'] ?? 0) > limit) throw new ModelportError('PAYLOAD_TOO_LARGE', [limit]);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req.raw) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new ModelportError('PAYLOAD_TOO_LARGE', [limit]);
-    chunks.push(chunk as Buffer);
-  }
-  return parseForm(Buffer.concat(chunks).toString('utf8'));
+  return parseForm(await readBodyText(req.raw, limit));
 }
 
 /** The query string and a form body as one row; a name in both is refused like a repeated one. */
